@@ -57,7 +57,5 @@ impl Clock for ManualClock {
 
 /// Drops sub-millisecond precision.
 pub fn truncate_to_millis(instant: DateTime<Utc>) -> DateTime<Utc> {
-    instant
-        .duration_trunc(Duration::milliseconds(1))
-        .unwrap_or(instant)
+    instant.duration_trunc(Duration::milliseconds(1)).unwrap_or(instant)
 }

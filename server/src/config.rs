@@ -301,7 +301,11 @@ impl AuthBuilder {
         if !self.base_path.starts_with('/') || (self.base_path.len() > 1 && self.base_path.ends_with('/')) {
             return Err(ConfigError::InvalidBasePath(self.base_path));
         }
-        let base_path = if self.base_path == "/" { String::new() } else { self.base_path };
+        let base_path = if self.base_path == "/" {
+            String::new()
+        } else {
+            self.base_path
+        };
         let trusted_origins = self
             .trusted_origins
             .iter()

@@ -98,13 +98,8 @@ fn derive_key(password: &str, salt_hex: &str) -> [u8; 64] {
     let normalized: String = password.nfkc().collect();
     let mut key = [0u8; 64];
     // The salt is the 32 hex characters themselves, not the bytes they encode.
-    scrypt::scrypt(
-        normalized.as_bytes(),
-        salt_hex.as_bytes(),
-        &scrypt_params(),
-        &mut key,
-    )
-    .expect("a 64-byte output is valid for scrypt");
+    scrypt::scrypt(normalized.as_bytes(), salt_hex.as_bytes(), &scrypt_params(), &mut key)
+        .expect("a 64-byte output is valid for scrypt");
     key
 }
 
@@ -200,10 +195,7 @@ mod tests {
 
     #[test]
     fn hashed_identifier_matches_vector() {
-        assert_eq!(
-            hash_token("123456"),
-            "jZae727K08KaOmKSgOaGzww_XVqGr_PKEgIMkjrcbJI"
-        );
+        assert_eq!(hash_token("123456"), "jZae727K08KaOmKSgOaGzww_XVqGr_PKEgIMkjrcbJI");
     }
 
     #[test]

@@ -77,10 +77,9 @@ impl AuthError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidEmailOrPassword | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::UserAlreadyExists => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::MissingOrNullOrigin
-            | Self::InvalidOrigin
-            | Self::CrossSiteNavigation
-            | Self::SessionNotFresh => StatusCode::FORBIDDEN,
+            Self::MissingOrNullOrigin | Self::InvalidOrigin | Self::CrossSiteNavigation | Self::SessionNotFresh => {
+                StatusCode::FORBIDDEN
+            }
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -44,7 +44,9 @@ pub fn with_demo(router: Router, www_dir: &Path, pkg_dir: &Path) -> Router {
     let www_ready = www_dir.join("index.html").is_file();
     let pkg_ready = pkg_dir.join("ott_client.js").is_file() && pkg_dir.join("ott_client_bg.wasm").is_file();
     match (www_ready, pkg_ready) {
-        (true, true) => tracing::info!(www = %www_dir.display(), pkg = %pkg_dir.display(), "serving the demo page at /"),
+        (true, true) => {
+            tracing::info!(www = %www_dir.display(), pkg = %pkg_dir.display(), "serving the demo page at /")
+        }
         (false, _) => tracing::warn!(
             www = %www_dir.display(),
             "demo page not found (no index.html); serving the API only"

@@ -47,7 +47,13 @@ pub async fn grant_session(auth: &Auth, body: impl Serialize, grant: SessionGran
         }
     }
     if grant.set_cookie {
-        set_session_headers(&mut headers, &mut exposed, options, grant.session.token.expose(), grant.remember);
+        set_session_headers(
+            &mut headers,
+            &mut exposed,
+            options,
+            grant.session.token.expose(),
+            grant.remember,
+        );
     }
     expose_headers(&mut headers, &exposed);
     Ok((headers, Json(body)).into_response())

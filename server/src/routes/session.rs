@@ -65,10 +65,7 @@ pub async fn get_session(
 
     // Extended once a day: when `updateAge` has passed since the expiry was
     // last set. Sessions that are not remembered are never extended.
-    let refresh_disabled = query
-        .disable_refresh
-        .as_deref()
-        .is_some_and(|value| value != "false");
+    let refresh_disabled = query.disable_refresh.as_deref().is_some_and(|value| value != "false");
     let due = found.session.expires_at - options.session_lifetime + options.session_update_age <= now;
     let refresh = due && !refresh_disabled && !is_dont_remember(&headers, options);
     if refresh {

@@ -70,7 +70,11 @@ async fn main() -> anyhow::Result<()> {
         .base_url(format!("http://{}", args.listen))
         .trusted_origins(args.trusted_origins.clone())
         .expires_in(chrono::Duration::minutes(args.expires_in))
-        .store_token(if args.hashed { StoreToken::Hashed } else { StoreToken::Plain })
+        .store_token(if args.hashed {
+            StoreToken::Hashed
+        } else {
+            StoreToken::Plain
+        })
         .clock(clock.clone())
         .build()?;
 

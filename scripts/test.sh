@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test of the project. Installs what is missing first, each step
+# only when needed: the wasm tools (through scripts/build-client.sh),
+# Debian's Chromium and ChromeDriver, and the npm packages of tests/.
+#
+# Needs PostgreSQL on 127.0.0.1:5432 (trust) and MariaDB on 127.0.0.1:3306
+# (root, empty password); every test creates its own database and drops it.
+#
+# Usage: scripts/test.sh
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { printf '\n[test] %s\n' "$*"; }
+started=$SECONDS
+
+say "checking formatting (cargo fmt --check)"
+cargo fmt --all --check
+
+say "running clippy on the workspace"
+cargo clippy --workspace --all-targets -- -D warnings
+
+say "running the server's unit tests and the conformance suite on SQLite"
+OTT_TEST_DATABASE=sqlite cargo test -p ott-server
+
+for database in postgres mysql; do
+    say "running the conformance suite on $database"
+    OTT_TEST_DATABASE=$database cargo test -p ott-server --test conformance
+done
+
+say "running the browser client's tests (wasm-bindgen in Chromium, package in Chromium and Node, TypeScript)"
+scripts/test-client.sh
+
+say "all tests passed in $((SECONDS - started)) s"
