@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
+use ott_server::rate_limit::{Limit, RateLimitStore};
 
 /// Better Auth-compatible sessions and one-time tokens.
 #[derive(Debug, Parser)]
@@ -107,9 +109,25 @@ pub struct Settings {
           default_value_t = true, default_missing_value = "true", global = true)]
     pub bearer: bool,
 
-    /// Most open database connections.
+    /// Maximum number of open database connections per process.
     #[arg(long, env = "OTT_DB_MAX_CONNECTIONS", default_value_t = 8, global = true)]
     pub db_max_connections: u32,
+
+    /// Seconds one database statement may run before the database cancels
+    /// it: Postgres `statement_timeout`, MariaDB `max_statement_time`, MySQL
+    /// `max_execution_time` (SELECTs only). On SQLite it is how long a
+    /// statement waits for another process's write lock. 0 sets no limit.
+    /// The maximum, 2147483 (about 24 days), is the largest that every
+    /// database accepts.
+    #[arg(long, env = "OTT_DB_STATEMENT_TIMEOUT", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=2_147_483))]
+    pub db_statement_timeout: u64,
+
+    /// How many more times to try the first database connection at start-up
+    /// when the database is unreachable, pausing 1 s, 2 s, 4 s ... up to
+    /// 10 s between tries (Postgres and MySQL).
+    #[arg(long, env = "OTT_DB_CONNECT_RETRIES", default_value_t = 5, global = true)]
+    pub db_connect_retries: u32,
 
     /// Seconds between sweeps of expired tokens and sessions; 0 turns the
     /// sweeper off.
@@ -123,4 +141,52 @@ pub struct Settings {
     /// Folder of the built browser package, served at /pkg when it exists.
     #[arg(long, env = "OTT_PKG_DIR", default_value = "pkg", global = true)]
     pub pkg_dir: PathBuf,
+
+    /// Where rate-limit counters live: memory (one process), database
+    /// (shared by replicas) or off (benchmarks and load tests).
+    #[arg(long, env = "OTT_RATE_LIMIT", default_value = "memory", global = true)]
+    pub rate_limit: RateLimitStore,
+
+    /// Sign-up limit per client address, as MAX/SECONDS.
+    #[arg(long, env = "OTT_RATE_LIMIT_SIGN_UP", default_value = "3/10", global = true)]
+    pub rate_limit_sign_up: Limit,
+
+    /// Sign-in limit per client address, as MAX/SECONDS.
+    #[arg(long, env = "OTT_RATE_LIMIT_SIGN_IN", default_value = "3/10", global = true)]
+    pub rate_limit_sign_in: Limit,
+
+    /// Token generation limit per client address, as MAX/SECONDS.
+    #[arg(long, env = "OTT_RATE_LIMIT_GENERATE", default_value = "30/60", global = true)]
+    pub rate_limit_generate: Limit,
+
+    /// Token redemption limit per client address, as MAX/SECONDS.
+    #[arg(long, env = "OTT_RATE_LIMIT_VERIFY", default_value = "10/60", global = true)]
+    pub rate_limit_verify: Limit,
+
+    /// Comma-separated proxy addresses or networks (such as 10.0.0.0/8) whose
+    /// X-Forwarded-For names the client; other peers are limited by their
+    /// own address.
+    #[arg(long, env = "OTT_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network, global = true)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// SameSite attribute of session cookies: lax, strict or none (none
+    /// needs an https base URL).
+    #[arg(long, env = "OTT_COOKIE_SAME_SITE", value_enum, default_value_t = SameSiteArg::Lax, global = true)]
+    pub cookie_same_site: SameSiteArg,
+}
+
+/// Parses a network (`10.0.0.0/8`) or a single address (`10.0.0.2`).
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("invalid proxy address {text:?}: expected an IP address or a network such as 10.0.0.0/8"))
+}
+
+/// `SameSite` of session cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SameSiteArg {
+    Lax,
+    Strict,
+    None,
 }

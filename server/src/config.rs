@@ -10,6 +10,7 @@ use url::Url;
 use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::model::{Session, User};
+use crate::rate_limit::RateLimitOptions;
 use crate::secret::ServerSecret;
 use crate::storage::Database;
 
@@ -54,6 +55,29 @@ impl fmt::Debug for StoreToken {
     }
 }
 
+/// The `SameSite` attribute of session cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SameSite {
+    Strict,
+    /// Better Auth's default: sent on top-level navigations, not on
+    /// cross-site subrequests.
+    #[default]
+    Lax,
+    /// Sent on cross-site requests too; browsers demand `Secure` with it.
+    None,
+}
+
+impl SameSite {
+    /// The attribute's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Strict => "Strict",
+            Self::Lax => "Lax",
+            Self::None => "None",
+        }
+    }
+}
+
 /// Rejection of an inconsistent configuration.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -68,6 +92,10 @@ pub enum ConfigError {
     InvalidTrustedOrigin { origin: String },
     #[error("invalid base path {0:?}: it must start with '/' and must not end with '/'")]
     InvalidBasePath(String),
+    #[error("SameSite=None cookies must be Secure, which needs an https base URL; use SameSite=Lax or an https base URL")]
+    SameSiteNoneWithoutSecure,
+    #[error("cookies cannot be {requested} with the base URL {base_url}: Secure cookies need https, and an https base URL needs Secure cookies")]
+    ContradictorySecure { requested: &'static str, base_url: String },
     #[error("{name} must be positive, got {value}")]
     NotPositive { name: &'static str, value: String },
 }
@@ -103,6 +131,10 @@ pub struct AuthOptions {
     pub set_ott_header_on_new_session: bool,
     /// Accept `Authorization: Bearer` session tokens.
     pub bearer: bool,
+    /// `SameSite` of session cookies.
+    pub cookie_same_site: SameSite,
+    /// Rate limits per client address.
+    pub rate_limit: RateLimitOptions,
 }
 
 impl fmt::Debug for AuthOptions {
@@ -121,12 +153,15 @@ impl fmt::Debug for AuthOptions {
             .field("disable_set_session_cookie", &self.disable_set_session_cookie)
             .field("set_ott_header_on_new_session", &self.set_ott_header_on_new_session)
             .field("bearer", &self.bearer)
+            .field("cookie_same_site", &self.cookie_same_site)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
 
 impl AuthOptions {
-    /// Whether cookies get `Secure` and the `__Secure-` prefix.
+    /// Whether cookies get `Secure` and the `__Secure-` prefix: exactly when
+    /// the base URL is https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.scheme() == "https"
     }
@@ -160,6 +195,9 @@ pub struct AuthBuilder {
     disable_set_session_cookie: bool,
     set_ott_header_on_new_session: bool,
     bearer: bool,
+    cookie_same_site: SameSite,
+    cookie_secure: Option<bool>,
+    rate_limit: RateLimitOptions,
     clock: Arc<dyn Clock>,
 }
 
@@ -182,6 +220,9 @@ impl Default for AuthBuilder {
             disable_set_session_cookie: false,
             set_ott_header_on_new_session: false,
             bearer: true,
+            cookie_same_site: SameSite::Lax,
+            cookie_secure: None,
+            rate_limit: RateLimitOptions::default(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -283,6 +324,26 @@ impl AuthBuilder {
         self
     }
 
+    /// Sets `SameSite` of session cookies (default `Lax`).
+    pub fn cookie_same_site(mut self, same_site: SameSite) -> Self {
+        self.cookie_same_site = same_site;
+        self
+    }
+
+    /// Demands `Secure` cookies on (true) or off (false). By default they
+    /// follow the base URL's scheme; a demand that contradicts it is rejected
+    /// by [`AuthBuilder::build`].
+    pub fn cookie_secure(mut self, secure: bool) -> Self {
+        self.cookie_secure = Some(secure);
+        self
+    }
+
+    /// Sets the rate limits (default: in memory, see [`RateLimitOptions`]).
+    pub fn rate_limit(mut self, options: RateLimitOptions) -> Self {
+        self.rate_limit = options;
+        self
+    }
+
     /// Replaces the system clock, for tests.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -322,6 +383,18 @@ impl AuthBuilder {
                 });
             }
         }
+        let https = base_url.scheme() == "https";
+        if let Some(secure) = self.cookie_secure {
+            if secure != https {
+                return Err(ConfigError::ContradictorySecure {
+                    requested: if secure { "Secure" } else { "non-Secure" },
+                    base_url: base_url.to_string(),
+                });
+            }
+        }
+        if self.cookie_same_site == SameSite::None && !https {
+            return Err(ConfigError::SameSiteNoneWithoutSecure);
+        }
         let options = AuthOptions {
             secret,
             base_url,
@@ -337,6 +410,8 @@ impl AuthBuilder {
             disable_set_session_cookie: self.disable_set_session_cookie,
             set_ott_header_on_new_session: self.set_ott_header_on_new_session,
             bearer: self.bearer,
+            cookie_same_site: self.cookie_same_site,
+            rate_limit: self.rate_limit,
         };
         Ok(Auth::new(options, database, self.clock))
     }
@@ -384,5 +459,57 @@ mod tests {
         );
         assert!(normalize_origin("app.example.test").is_err());
         assert!(normalize_origin("http://app.example.test/path").is_err());
+    }
+}
+
+#[cfg(test)]
+mod cookie_tests {
+    use super::*;
+    use crate::storage::{ConnectOptions, Database};
+
+    async fn builder() -> AuthBuilder {
+        let database = Database::connect("sqlite::memory:", &ConnectOptions::default())
+            .await
+            .expect("in-memory database");
+        Auth::builder()
+            .secret(ServerSecret::new("x".repeat(32)).expect("secret"))
+            .database(database)
+    }
+
+    #[tokio::test]
+    async fn same_site_none_needs_https() {
+        let err = builder()
+            .await
+            .base_url("http://127.0.0.1:3000")
+            .cookie_same_site(SameSite::None)
+            .build()
+            .expect_err("rejected");
+        assert!(matches!(err, ConfigError::SameSiteNoneWithoutSecure), "{err}");
+        let ok = builder()
+            .await
+            .base_url("https://auth.example.test")
+            .cookie_same_site(SameSite::None)
+            .build();
+        assert!(ok.is_ok());
+    }
+
+    #[tokio::test]
+    async fn secure_must_match_scheme() {
+        let insecure_https = builder()
+            .await
+            .base_url("https://auth.example.test")
+            .cookie_secure(false)
+            .build()
+            .expect_err("rejected");
+        assert!(insecure_https.to_string().contains("non-Secure"), "{insecure_https}");
+        let secure_http = builder()
+            .await
+            .base_url("http://127.0.0.1:3000")
+            .cookie_secure(true)
+            .build()
+            .expect_err("rejected");
+        assert!(matches!(secure_http, ConfigError::ContradictorySecure { .. }));
+        let https = builder().await.base_url("https://auth.example.test").build().expect("valid");
+        assert!(https.options().secure_cookies());
     }
 }

@@ -54,6 +54,11 @@ pub enum AuthError {
     NotFound,
     #[error("Request body too large")]
     PayloadTooLarge,
+    #[error("Request headers too large")]
+    HeadersTooLarge,
+    /// A request that cannot be read, such as a malformed query string.
+    #[error("Invalid request")]
+    BadRequest,
     /// A failure inside the server. Its details are logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -83,6 +88,8 @@ impl AuthError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Internal(_) | Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +117,8 @@ impl AuthError {
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::NotFound => "NOT_FOUND",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::HeadersTooLarge => "REQUEST_HEADER_FIELDS_TOO_LARGE",
+            Self::BadRequest => "BAD_REQUEST",
             Self::Internal(_) | Self::Storage(_) => "INTERNAL_SERVER_ERROR",
         }
     }

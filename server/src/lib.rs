@@ -32,6 +32,7 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod model;
+pub mod rate_limit;
 mod routes;
 pub use routes::demo;
 pub mod secret;

@@ -15,7 +15,9 @@ use ott_server::{Auth, Database, ServerSecret, StoreToken};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use cli::{Cli, Command, Settings, StoreTokenArg};
+use cli::{Cli, Command, SameSiteArg, Settings, StoreTokenArg};
+use ott_server::config::SameSite;
+use ott_server::rate_limit::{RateLimitOptions, RateLimitStore};
 
 /// Rows deleted per statement by the sweeper.
 const SWEEP_BATCH: u32 = 1_000;
@@ -71,9 +73,12 @@ async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
             format!("sqlite://{}", settings.data_dir.join("ott.sqlite").display())
         }
     };
-    let options = ConnectOptions {
-        max_connections: settings.db_max_connections,
-    };
+    let statement_timeout =
+        (settings.db_statement_timeout > 0).then(|| Duration::from_secs(settings.db_statement_timeout));
+    let options = ConnectOptions::default()
+        .with_max_connections(settings.db_max_connections)
+        .with_statement_timeout(statement_timeout)
+        .with_connect_retries(settings.db_connect_retries);
     let database = Database::connect(&url, &options)
         .await
         .with_context(|| format!("cannot open database {}", redact_url(&url)))?;
@@ -154,6 +159,19 @@ fn build_auth(settings: &Settings, database: Database) -> anyhow::Result<Auth> {
         .disable_set_session_cookie(settings.disable_set_session_cookie)
         .set_ott_header_on_new_session(settings.set_ott_header_on_new_session)
         .bearer(settings.bearer)
+        .cookie_same_site(match settings.cookie_same_site {
+            SameSiteArg::Lax => SameSite::Lax,
+            SameSiteArg::Strict => SameSite::Strict,
+            SameSiteArg::None => SameSite::None,
+        })
+        .rate_limit(RateLimitOptions {
+            store: settings.rate_limit,
+            sign_up: settings.rate_limit_sign_up,
+            sign_in: settings.rate_limit_sign_in,
+            generate: settings.rate_limit_generate,
+            verify: settings.rate_limit_verify,
+            trusted_proxies: settings.trusted_proxies.clone(),
+        })
         .build()?;
     Ok(auth)
 }
@@ -196,6 +214,17 @@ fn spawn_sweeper(auth: Auth, every: Duration, stop: tokio::sync::watch::Receiver
 async fn serve(settings: &Settings, database: Database) -> anyhow::Result<()> {
     let kind = database.kind();
     let auth = build_auth(settings, database)?;
+    match settings.rate_limit {
+        RateLimitStore::Database => {
+            auth.database()
+                .create_rate_limit_table()
+                .await
+                .context("cannot create the rateLimit table")?;
+            tracing::info!("rate limits counted in the database, shared by every replica");
+        }
+        RateLimitStore::Memory => tracing::info!("rate limits counted in memory, per process"),
+        RateLimitStore::Off => tracing::warn!("rate limits are off; use this for benchmarks and load tests only"),
+    }
     let app = ott_server::demo::with_demo(auth.router(), &settings.www_dir, &settings.pkg_dir);
     let listener = TcpListener::bind(settings.listen)
         .await

@@ -2,7 +2,7 @@
 // requires each error that a `// expect TSnnnn` comment names, on that line.
 import { AuthClient, createAuthClient } from "ott-client";
 
-createAuthClient({ basePath: "/api/auth" }); // expect TS2345
+createAuthClient({ basePath: "/api/auth" }); // expect TS2741
 
 createAuthClient({ baseURL: "https://api.example.test", fetchOptions: { credentials: "sometimes" } }); // expect TS2322
 
@@ -19,7 +19,7 @@ export async function misuse(): Promise<void> {
 
   await client.oneTimeToken.generate({ token: "abc" }); // expect TS2554
 
-  await client.signUp.email({ email: "ada@example.test", password: "correct horse" }); // expect TS2345
+  await client.signUp.email({ email: "ada@example.test", password: "correct horse" }); // expect TS2741
 
   await client.signIn.email({ email: "ada@example.test", password: "correct horse", rememberMe: "yes" }); // expect TS2322
 

@@ -66,7 +66,7 @@ async function walkThrough(client: AuthClient): Promise<string[]> {
   }
 
   const signedOut = await client.signOut();
-  log.push(String(signedOut.data?.success ?? signedOut.error.message));
+  log.push(signedOut.error ? signedOut.error.message : String(signedOut.data.success));
   return log;
 }
 

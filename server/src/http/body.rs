@@ -44,9 +44,80 @@ pub fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<JsonBody, AuthErro
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(JsonBody::Undefined);
     }
-    serde_json::from_slice(body)
-        .map(JsonBody::Value)
-        .map_err(|_| AuthError::InvalidJson)
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde::de::DeserializeSeed::deserialize(StrictValue, &mut deserializer).map_err(|_| AuthError::InvalidJson)?;
+    deserializer.end().map_err(|_| AuthError::InvalidJson)?;
+    Ok(JsonBody::Value(value))
+}
+
+/// Builds a JSON value like `serde_json::Value` does, but rejects an object
+/// with a repeated key: parsers disagree on which copy wins, and a proxy
+/// that reads the first `token` while this server reads the last is how
+/// checks get bypassed.
+struct StrictValue;
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictValue {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(StrictValue)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut fields = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if fields.contains_key(&key) {
+                return Err(serde::de::Error::custom("duplicate key in JSON object"));
+            }
+            let value = map.next_value_seed(StrictValue)?;
+            fields.insert(key, value);
+        }
+        Ok(Value::Object(fields))
+    }
 }
 
 fn type_name(value: Option<&Value>) -> &'static str {
@@ -182,6 +253,20 @@ mod tests {
             "[body.name] Invalid input: expected string, received number; \
              [body.email] Invalid input: expected string, received undefined"
         );
+    }
+
+    #[test]
+    fn duplicate_keys_are_invalid_json() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, "application/json".parse().expect("header"));
+        let duplicate = parse_body(&headers, br#"{"token":"a","token":"b"}"#);
+        assert!(matches!(duplicate, Err(AuthError::InvalidJson)));
+        let nested = parse_body(&headers, br#"{"a":{"b":1,"b":2}}"#);
+        assert!(matches!(nested, Err(AuthError::InvalidJson)));
+        let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        assert!(matches!(parse_body(&headers, deep.as_bytes()), Err(AuthError::InvalidJson)));
+        let fine = parse_body(&headers, br#"{"token":"a","nested":[1,{"x":true}]}"#);
+        assert!(matches!(fine, Ok(JsonBody::Value(_))));
     }
 
     #[test]

@@ -37,11 +37,12 @@ pub fn session_cookie_name(options: &AuthOptions) -> String {
     cookie_name(options, SESSION_TOKEN)
 }
 
-fn attributes(options: &AuthOptions) -> &'static str {
+fn attributes(options: &AuthOptions) -> String {
+    let same_site = options.cookie_same_site.as_str();
     if options.secure_cookies() {
-        "Path=/; HttpOnly; Secure; SameSite=Lax"
+        format!("Path=/; HttpOnly; Secure; SameSite={same_site}")
     } else {
-        "Path=/; HttpOnly; SameSite=Lax"
+        format!("Path=/; HttpOnly; SameSite={same_site}")
     }
 }
 

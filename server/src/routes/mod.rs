@@ -7,12 +7,13 @@ mod one_time_token;
 mod response;
 mod session;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{ALLOW, CONTENT_TYPE, COOKIE};
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode};
 use axum::routing::{get, post};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
@@ -22,25 +23,52 @@ use tracing::Span;
 use crate::auth::Auth;
 use crate::error::{AuthError, error_response};
 use crate::http::body::MAX_BODY_BYTES;
+use crate::rate_limit::{self, LimitedRoute, MemoryCounters, RouteLimiter};
 
 pub(crate) fn router(auth: Auth) -> Router {
     let base = auth.options().base_path.clone();
+    let counters = Arc::new(MemoryCounters::default());
+    let limited = |route: LimitedRoute| {
+        let limiter = RouteLimiter {
+            auth: auth.clone(),
+            route,
+            counters: counters.clone(),
+        };
+        axum::middleware::from_fn_with_state(limiter, rate_limit::enforce)
+    };
     let routes = Router::new()
-        .route("/sign-up/email", post(account::sign_up))
-        .route("/sign-in/email", post(account::sign_in))
+        .route(
+            "/sign-up/email",
+            post(account::sign_up).route_layer(limited(LimitedRoute::SignUp)),
+        )
+        .route(
+            "/sign-in/email",
+            post(account::sign_in).route_layer(limited(LimitedRoute::SignIn)),
+        )
         .route("/sign-out", post(account::sign_out))
         .route("/get-session", get(session::get_session))
         .route("/list-sessions", get(session::list_sessions))
         .route("/revoke-session", post(session::revoke_session))
         .route("/ok", get(session::ok))
-        .route("/one-time-token/generate", get(one_time_token::generate))
-        .route("/one-time-token/verify", post(one_time_token::verify))
+        .route(
+            "/one-time-token/generate",
+            get(one_time_token::generate).route_layer(limited(LimitedRoute::Generate)),
+        )
+        .route(
+            "/one-time-token/verify",
+            post(one_time_token::verify).route_layer(limited(LimitedRoute::Verify)),
+        )
         // The paths the session plugin's own client calls; either method works.
         .route(
             "/one-time-token-session/generate",
-            get(one_time_token::generate).post(one_time_token::generate),
+            get(one_time_token::generate)
+                .post(one_time_token::generate)
+                .route_layer(limited(LimitedRoute::Generate)),
         )
-        .route("/one-time-token-session/verify", post(one_time_token::verify));
+        .route(
+            "/one-time-token-session/verify",
+            post(one_time_token::verify).route_layer(limited(LimitedRoute::Verify)),
+        );
     // The JSON 404 covers paths under the base path only, so an application
     // that merges this router keeps its own fallback for the rest.
     let routes = routes.fallback(not_found);
@@ -50,8 +78,9 @@ pub(crate) fn router(auth: Auth) -> Router {
         Router::new().nest(&base, routes)
     };
     let routes = routes
-        .layer(axum::middleware::map_response(json_method_not_allowed))
+        .layer(axum::middleware::map_response(json_error_bodies))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limit_header_size))
         .layer(cors_layer(&auth))
         .with_state(auth);
     add_trace_layer(routes)
@@ -62,22 +91,50 @@ pub async fn not_found() -> AuthError {
     AuthError::NotFound
 }
 
-/// Gives axum's bare 405 a JSON body, keeping its `Allow` header.
-async fn json_method_not_allowed(response: Response<Body>) -> Response<Body> {
-    if response.status() != StatusCode::METHOD_NOT_ALLOWED || response.headers().contains_key(CONTENT_TYPE) {
+/// Gives the bare error answers of axum's extractors and router (405, 413,
+/// a malformed query) the JSON body every other error has, keeping `Allow`.
+async fn json_error_bodies(response: Response<Body>) -> Response<Body> {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !status.is_client_error() || is_json {
         return response;
     }
+    let error = match status {
+        StatusCode::METHOD_NOT_ALLOWED => AuthError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => AuthError::PayloadTooLarge,
+        StatusCode::NOT_FOUND => AuthError::NotFound,
+        _ => AuthError::BadRequest,
+    };
     let allow = response.headers().get(ALLOW).cloned();
-    let mut replacement = error_response(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &AuthError::MethodNotAllowed.to_string(),
-        AuthError::MethodNotAllowed.code(),
-    );
+    let mut replacement = error_response(status, &error.to_string(), error.code());
     if let Some(allow) = allow {
         replacement.headers_mut().insert(ALLOW, allow);
     }
-    replacement.headers_mut().remove(CONTENT_LENGTH);
     replacement
+}
+
+/// Most bytes of all request headers together, and of the `Cookie` header.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+const MAX_COOKIE_BYTES: usize = 8 * 1024;
+
+/// Rejects requests whose headers are too large with a JSON 431, before any
+/// route reads them.
+async fn limit_header_size(request: Request<Body>, next: axum::middleware::Next) -> Response<Body> {
+    let headers = request.headers();
+    let total: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let cookies: usize = headers.get_all(COOKIE).iter().map(|value| value.len()).sum();
+    if total > MAX_HEADER_BYTES || cookies > MAX_COOKIE_BYTES {
+        tracing::warn!(header_bytes = total, cookie_bytes = cookies, "request headers too large");
+        let error = AuthError::HeadersTooLarge;
+        return error_response(error.status(), &error.to_string(), error.code());
+    }
+    next.run(request).await
 }
 
 fn cors_layer(auth: &Auth) -> CorsLayer {

@@ -12,6 +12,9 @@ use super::{ConnectOptions, ONE_TIME_TOKEN_PREFIX, StorageError, StorageResult, 
 use crate::model::{CredentialAccount, Session, SessionWithUser, User, Verification};
 use crate::secret::SessionToken;
 
+/// Maximum busy timeout that SQLite accepts.
+const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
+
 /// Better Auth's SQLite schema, created only where a table or index is
 /// missing.
 const SCHEMA: &[&str] = &[
@@ -26,21 +29,52 @@ const SCHEMA: &[&str] = &[
 
 /// Columns this server reads or writes, per table.
 const REQUIRED_COLUMNS: &[(&str, &[&str])] = &[
-    ("user", &["id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt"]),
+    (
+        "user",
+        &[
+            "id",
+            "name",
+            "email",
+            "emailVerified",
+            "image",
+            "createdAt",
+            "updatedAt",
+        ],
+    ),
     (
         "session",
-        &["id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId"],
+        &[
+            "id",
+            "expiresAt",
+            "token",
+            "createdAt",
+            "updatedAt",
+            "ipAddress",
+            "userAgent",
+            "userId",
+        ],
     ),
     (
         "account",
-        &["id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt"],
+        &[
+            "id",
+            "accountId",
+            "providerId",
+            "userId",
+            "password",
+            "createdAt",
+            "updatedAt",
+        ],
     ),
-    ("verification", &["id", "identifier", "value", "expiresAt", "createdAt", "updatedAt"]),
+    (
+        "verification",
+        &["id", "identifier", "value", "expiresAt", "createdAt", "updatedAt"],
+    ),
 ];
 
-const SESSION_COLUMNS: &str = r#"s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId""#;
-const USER_COLUMNS: &str =
-    r#"u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt""#;
+const SESSION_COLUMNS: &str =
+    r#"s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId""#;
+const USER_COLUMNS: &str = r#"u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt""#;
 
 /// A pool of connections to one SQLite file.
 #[derive(Debug, Clone)]
@@ -58,8 +92,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             // Writers queue on the file lock instead of failing at once; several
-            // server processes may share one file.
-            .busy_timeout(Duration::from_secs(10));
+            // server processes may share one file. SQLite takes the wait in
+            // i32 milliseconds, so "no limit" is its maximum, about 24 days.
+            .busy_timeout(
+                options
+                    .statement_timeout
+                    .unwrap_or(MAX_BUSY_TIMEOUT)
+                    .min(MAX_BUSY_TIMEOUT),
+            );
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .connect_with(connect)

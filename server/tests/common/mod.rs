@@ -11,11 +11,102 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use ott_server::rate_limit::{RateLimitOptions, RateLimitStore};
 use ott_server::storage::ConnectOptions;
 use ott_server::{Auth, AuthBuilder, Database, ManualClock, ServerSecret};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 use sqlx::AnyPool;
+
+/// Log capture for the secrets check: with `OTT_TEST_LOG_CAPTURE=1`, every
+/// log line of the process (at the level `RUST_LOG` sets) is kept in memory,
+/// and every secret a test sends or receives is remembered; each server checks
+/// on drop that no remembered secret appears in the captured logs.
+mod log_capture {
+    use std::collections::BTreeSet;
+    use std::io::Write;
+    use std::sync::{Mutex, OnceLock};
+
+    static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+    static SECRETS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+
+    struct Capture;
+
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            LOGS.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Installs the capturing subscriber once, when enabled.
+    pub fn enabled() -> bool {
+        *ENABLED.get_or_init(|| {
+            if std::env::var_os("OTT_TEST_LOG_CAPTURE").is_none() {
+                return false;
+            }
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .with_ansi(false)
+                .with_writer(|| Capture)
+                .try_init();
+            true
+        })
+    }
+
+    /// Remembers a secret; values too short to be one are skipped so common
+    /// words do not match by chance.
+    pub fn remember(secret: &str) {
+        if secret.len() >= 8 && enabled() {
+            SECRETS.lock().unwrap_or_else(|p| p.into_inner()).insert(secret.to_owned());
+        }
+    }
+
+    /// Panics when a remembered secret, or its percent-decoded form, is in the logs.
+    pub fn check() {
+        if !enabled() || std::thread::panicking() {
+            return;
+        }
+        let logs = String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+        assert!(!logs.is_empty(), "log capture is on but nothing was logged; is RUST_LOG set?");
+        let secrets = SECRETS.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for secret in &secrets {
+            let decoded = percent_encoding::percent_decode_str(secret).decode_utf8_lossy().into_owned();
+            for form in [secret, &decoded] {
+                assert!(
+                    !logs.contains(form.as_str()),
+                    "a secret starting {:?} appears in the logs ({} bytes captured, {} secrets checked)",
+                    &form[..4],
+                    logs.len(),
+                    secrets.len()
+                );
+            }
+        }
+    }
+}
+
+pub use log_capture::remember as remember_secret;
+
+/// Remembers the secrets in a JSON value: every `token` and `password` field.
+fn remember_json_secrets(value: &Value) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields {
+                match (key.as_str(), field) {
+                    ("token" | "password", Value::String(secret)) => remember_secret(secret),
+                    _ => remember_json_secrets(field),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(remember_json_secrets),
+        _ => {}
+    }
+}
 
 /// The secret of the wire contract's test vectors.
 pub const SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
@@ -91,6 +182,18 @@ impl TestDatabase {
         }
     }
 
+    /// Refers to the same database as `self` without owning it, for a second
+    /// server on one database.
+    pub fn share(&self) -> Self {
+        Self {
+            backend: self.backend,
+            url: self.url.clone(),
+            _dir: None,
+            // Only the owner drops the database.
+            created: None,
+        }
+    }
+
     /// Uses an existing SQLite file (kept in `dir`).
     pub fn sqlite_file(dir: tempfile::TempDir, file: &str) -> Self {
         let url = format!("sqlite://{}", dir.path().join(file).display());
@@ -155,11 +258,14 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Rewrites `SELECT `a`, `b` FROM ...` to `SELECT CAST(`a` AS CHAR) AS `a`, ...`.
+/// Rewrites `SELECT `a`, `b` FROM ...` to
+/// `SELECT CAST(`a` AS CHAR(4096)) AS `a`, ...`.
 ///
 /// sqlx's Any driver (0.8) reads MySQL `text` columns and binary-collated
-/// `varchar` columns as blobs, which do not decode into `String`. Statements
-/// whose select list is not plain quoted column names are left unchanged.
+/// `varchar` columns as blobs, which do not decode into `String`. A bounded
+/// `CHAR(n)` cast comes back as `varchar`; a plain `CHAR` cast of a `text`
+/// column would still be `text`. Statements whose select list is not plain
+/// quoted column names are left unchanged.
 fn cast_mysql_columns(statement: &str) -> String {
     let Some((columns, rest)) = statement
         .strip_prefix("SELECT ")
@@ -176,7 +282,7 @@ fn cast_mysql_columns(statement: &str) -> String {
     }
     let casts: Vec<String> = names
         .iter()
-        .map(|name| format!("CAST({name} AS CHAR) AS {name}"))
+        .map(|name| format!("CAST({name} AS CHAR(4096)) AS {name}"))
         .collect();
     format!("SELECT {} FROM {rest}", casts.join(", "))
 }
@@ -193,7 +299,7 @@ pub fn server_url(backend: Backend) -> String {
     std::env::var(variable).unwrap_or_else(|_| default.to_owned())
 }
 
-/// A database name that no other test or test run uses.
+/// Returns a database name that no other test or test run uses.
 fn unique_database_name() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -211,10 +317,10 @@ fn unique_database_name() -> String {
 /// The URL of database `name` on the server of `admin_url`.
 ///
 /// Connections through it use a session time zone other than UTC, so every
-/// test checks that stored instants do not depend on it: Postgres sessions
-/// run in America/Los_Angeles, and MySQL connections opened from this URL
-/// (the tests' own reading pools) at -07:00. The server forces `+00:00` on its
-/// MySQL connections whatever the URL says.
+/// test checks that stored instants do not depend on it. Postgres sessions
+/// run in America/Los_Angeles. MySQL connections opened from this URL (the
+/// tests' own reading pools) run at -07:00, while the server forces `+00:00`
+/// on its own MySQL connections whatever the URL says.
 fn database_url(backend: Backend, admin_url: &str, name: &str) -> String {
     let mut url = url::Url::parse(admin_url).expect("valid database server URL");
     url.set_path(name);
@@ -249,6 +355,7 @@ pub struct TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
+        log_capture::check();
     }
 }
 
@@ -265,6 +372,8 @@ impl TestServer {
 
     /// Starts a server on an existing database.
     pub async fn start_on(database: TestDatabase, configure: impl FnOnce(AuthBuilder) -> AuthBuilder) -> Self {
+        log_capture::enabled();
+        remember_secret(SECRET);
         let store = Database::connect(&database.url, &ConnectOptions::default())
             .await
             .expect("connect the server's pool");
@@ -277,6 +386,12 @@ impl TestServer {
             .database(store)
             .base_url(format!("http://{address}"))
             .trusted_origins(["http://127.0.0.1:5173"])
+            // Every test client shares 127.0.0.1; the rate-limit tests turn
+            // limits back on.
+            .rate_limit(RateLimitOptions {
+                store: RateLimitStore::Off,
+                ..RateLimitOptions::default()
+            })
             .clock(clock.clone());
         let auth = configure(builder).build().expect("valid options");
         let app = auth.router().into_make_service_with_connect_info::<SocketAddr>();
@@ -475,6 +590,9 @@ impl Device {
             request = request.header(*name, HeaderValue::from_str(value).expect("header value"));
         }
         if let Some(body) = body {
+            if let Ok(sent) = serde_json::from_slice::<Value>(&body) {
+                remember_json_secrets(&sent);
+            }
             request = request.body(body);
         }
         let response = request.send().await.expect("request reaches the server");
@@ -483,6 +601,17 @@ impl Device {
         let text = response.text().await.expect("response body");
         self.store_cookies(&headers);
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        remember_json_secrets(&json);
+        for name in ["set-auth-token", "set-ott"] {
+            if let Some(value) = headers.get(name).and_then(|value| value.to_str().ok()) {
+                remember_secret(value);
+            }
+        }
+        for line in headers.get_all("set-cookie") {
+            if let Some((_, value)) = line.to_str().unwrap_or_default().split(';').next().and_then(|pair| pair.split_once('=')) {
+                remember_secret(value);
+            }
+        }
         Reply {
             status,
             headers,

@@ -64,6 +64,7 @@ async fn sign_up_creates_user_account_and_session() {
     .expect("account row");
     assert_eq!(provider, "credential");
     assert_eq!(account_id, user_id);
+    crate::common::remember_secret(&password);
     let (salt, key) = password.split_once(':').expect("salt:key");
     assert_eq!(salt.len(), 32);
     assert_eq!(key.len(), 128);

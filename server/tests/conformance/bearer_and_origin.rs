@@ -6,6 +6,9 @@ use serde_json::json;
 use crate::accounts::clearing_cookie_lines;
 use crate::common::{TestServer, expected_cookie_value, expected_signed_value};
 
+/// Request headers of one case.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 const GENERATE: &str = "/api/auth/one-time-token/generate";
 const VERIFY: &str = "/api/auth/one-time-token/verify";
 
@@ -109,7 +112,7 @@ async fn cookie_posts_need_trusted_origin() {
     let body = serde_json::to_vec(&json!({ "token": token })).expect("JSON");
     let json_type = ("content-type", "application/json");
 
-    let cases: [(&[(&str, &str)], u16, &str, &str); 4] = [
+    let cases: [(Headers, u16, &str, &str); 4] = [
         (&[json_type], 403, "MISSING_OR_NULL_ORIGIN", "Missing or null Origin"),
         (
             &[json_type, ("origin", "null")],
@@ -174,7 +177,7 @@ async fn session_creation_rejects_hostile_pages() {
     let token = device.generate().await;
     let body = serde_json::to_vec(&json!({ "token": token })).expect("JSON");
     let json_type = ("content-type", "application/json");
-    let hostile: [(&[(&str, &str)], &str, &str); 3] = [
+    let hostile: [(Headers, &str, &str); 3] = [
         (
             &[json_type, ("origin", "https://evil.example")],
             "INVALID_ORIGIN",

@@ -7,6 +7,7 @@
 mod common;
 
 mod accounts;
+mod bad_input;
 mod bearer_and_origin;
 mod one_time_tokens;
 mod options;

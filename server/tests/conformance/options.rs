@@ -293,3 +293,26 @@ async fn extractor_gives_application_routes_the_session() {
     assert_eq!(maybe.text().await.expect("body"), "anonymous");
     task.abort();
 }
+
+#[tokio::test]
+async fn https_base_url_sets_secure_prefixed_cookies() {
+    let server = TestServer::start_with(|builder| builder.base_url("https://auth.example.test")).await;
+    let reply = server
+        .device()
+        .send(
+            reqwest::Method::POST,
+            "/api/auth/sign-up/email",
+            &[("content-type", "application/json")],
+            Some(br#"{"name":"S","email":"secure@example.test","password":"password1234"}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let token = reply.json["token"].as_str().expect("token");
+    assert_eq!(
+        reply.set_cookies(),
+        vec![format!(
+            "__Secure-better-auth.session_token={}; Max-Age=604800; Path=/; HttpOnly; Secure; SameSite=Lax",
+            expected_cookie_value(token)
+        )]
+    );
+}

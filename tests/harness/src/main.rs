@@ -76,6 +76,11 @@ async fn main() -> anyhow::Result<()> {
             StoreToken::Plain
         })
         .clock(clock.clone())
+        // Browser tests send many requests from 127.0.0.1.
+        .rate_limit(ott_server::rate_limit::RateLimitOptions {
+            store: ott_server::rate_limit::RateLimitStore::Off,
+            ..Default::default()
+        })
         .build()?;
 
     let origins: Vec<HeaderValue> = args
