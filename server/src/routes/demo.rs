@@ -3,6 +3,10 @@
 use std::path::Path;
 
 use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::handler::HandlerWithoutStateExt as _;
 use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
@@ -11,6 +15,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::not_found;
+use crate::error::AuthError;
 
 /// What the demo page may load: its own scripts and the WebAssembly module,
 /// its own styles, QR codes drawn as data URLs, and requests to its own
@@ -18,6 +23,19 @@ use super::not_found;
 const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'";
+
+/// Answers 404 for the npm files that build the demo (`package.json`, the
+/// lock file, `node_modules/`), which sit in `www/` but are not part of the page.
+async fn hide_build_files(request: Request<Body>, next: Next) -> Response {
+    let path = request.uri().path();
+    let hidden = path.split('/').any(|segment| {
+        matches!(segment, "node_modules" | "package.json" | "package-lock.json") || segment.starts_with('.')
+    });
+    if hidden {
+        return AuthError::NotFound.into_response();
+    }
+    next.run(request).await
+}
 
 /// Adds the demo's static files to `router`: `pkg_dir` at `/pkg/` and
 /// `www_dir` at `/`. A missing folder is logged and left out; unknown paths
@@ -66,7 +84,10 @@ pub fn with_demo(router: Router, www_dir: &Path, pkg_dir: &Path) -> Router {
         let www = ServeDir::new(www_dir)
             .append_index_html_on_directories(true)
             .not_found_service(not_found.into_service());
-        router = router.fallback_service(headers.service(www));
+        let www = ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(hide_build_files))
+            .service(headers.service(www));
+        router = router.fallback_service(www);
     } else {
         router = router.fallback(not_found);
     }
