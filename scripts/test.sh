@@ -17,18 +17,27 @@ started=$SECONDS
 say "checking formatting (cargo fmt --check)"
 cargo fmt --all --check
 
-say "running clippy on the workspace"
+say "running clippy on the workspace (host)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-say "running the server's unit tests and the conformance suite on SQLite"
+say "running every server test on SQLite: unit, conformance, fixture, rate limits, fuzz, crash, replicas, sweeper, shutdown"
 OTT_TEST_DATABASE=sqlite cargo test -p ott-server
 
+say "running the conformance suite again with RUST_LOG=trace and checking that no secret reaches the logs"
+OTT_TEST_DATABASE=sqlite OTT_TEST_LOG_CAPTURE=1 RUST_LOG=trace cargo test -p ott-server --test conformance
+
 for database in postgres mysql; do
-    say "running the conformance suite on $database"
-    OTT_TEST_DATABASE=$database cargo test -p ott-server --test conformance
+    say "running the conformance suite and the rate-limit tests on $database"
+    OTT_TEST_DATABASE=$database cargo test -p ott-server --test conformance --test rate_limit
 done
 
 say "running the browser client's tests (wasm-bindgen in Chromium, package in Chromium and Node, TypeScript)"
 scripts/test-client.sh
+
+say "running the demo page's tests in Chromium"
+scripts/test-demo.sh
+
+say "running the interoperability tests against Better Auth 1.7.29"
+scripts/test-interop.sh
 
 say "all tests passed in $((SECONDS - started)) s"

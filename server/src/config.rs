@@ -21,7 +21,7 @@ pub type TokenHasher = Arc<dyn Fn(&str) -> String + Send + Sync>;
 /// Custom generator of one-time tokens for a session and its user.
 pub type TokenGenerator = Arc<dyn Fn(&Session, &User) -> String + Send + Sync>;
 
-/// What the `verification` table stores for a one-time token.
+/// Storage form of a one-time token in the `verification` table.
 #[derive(Clone, Default)]
 pub enum StoreToken {
     /// The token itself (Better Auth's default).
@@ -92,9 +92,13 @@ pub enum ConfigError {
     InvalidTrustedOrigin { origin: String },
     #[error("invalid base path {0:?}: it must start with '/' and must not end with '/'")]
     InvalidBasePath(String),
-    #[error("SameSite=None cookies must be Secure, which needs an https base URL; use SameSite=Lax or an https base URL")]
+    #[error(
+        "SameSite=None cookies must be Secure, which needs an https base URL; use SameSite=Lax or an https base URL"
+    )]
     SameSiteNoneWithoutSecure,
-    #[error("cookies cannot be {requested} with the base URL {base_url}: Secure cookies need https, and an https base URL needs Secure cookies")]
+    #[error(
+        "cookies cannot be {requested} with the base URL {base_url}: Secure cookies need https, and an https base URL needs Secure cookies"
+    )]
     ContradictorySecure { requested: &'static str, base_url: String },
     #[error("{name} must be positive, got {value}")]
     NotPositive { name: &'static str, value: String },
@@ -124,7 +128,7 @@ pub struct AuthOptions {
     pub create_session: bool,
     pub store_token: StoreToken,
     pub generate_token: Option<TokenGenerator>,
-    /// Redemption answers with JSON only and sets no cookie.
+    /// Redemption responds with JSON only and sets no cookie.
     pub disable_set_session_cookie: bool,
     /// Every response that creates a session carries a fresh one-time token in
     /// a `set-ott` header.
@@ -178,7 +182,7 @@ impl AuthOptions {
 }
 
 /// Builder of an [`Auth`]. Every setting has the default of Better Auth's
-/// one-time-token plugin except where a method says otherwise.
+/// one-time-token plugin except where a method documents another.
 pub struct AuthBuilder {
     secret: Option<ServerSecret>,
     database: Option<Database>,
@@ -287,7 +291,7 @@ impl AuthBuilder {
         self
     }
 
-    /// Whether redemption creates a new session (default true).
+    /// Sets whether redemption creates a new session (default true).
     pub fn create_session(mut self, create: bool) -> Self {
         self.create_session = create;
         self
@@ -305,7 +309,7 @@ impl AuthBuilder {
         self
     }
 
-    /// Redemption answers with JSON only, without a cookie (default false).
+    /// Makes redemption respond with JSON only, without a cookie (default false).
     pub fn disable_set_session_cookie(mut self, disable: bool) -> Self {
         self.disable_set_session_cookie = disable;
         self
@@ -509,7 +513,11 @@ mod cookie_tests {
             .build()
             .expect_err("rejected");
         assert!(matches!(secure_http, ConfigError::ContradictorySecure { .. }));
-        let https = builder().await.base_url("https://auth.example.test").build().expect("valid");
+        let https = builder()
+            .await
+            .base_url("https://auth.example.test")
+            .build()
+            .expect("valid");
         assert!(https.options().secure_cookies());
     }
 }

@@ -2,7 +2,7 @@
 //! `{"message", "code"}` in one place.
 
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -14,7 +14,7 @@ use crate::storage::StorageError;
 pub enum AuthError {
     #[error("Invalid JSON in request body")]
     InvalidJson,
-    /// A body whose content type is not JSON; holds the rejected type.
+    /// A body whose content type is not JSON. The field is the rejected type.
     #[error("Content-Type \"{0}\" is not allowed. Allowed types: application/json")]
     UnsupportedMediaType(String),
     /// A missing or wrong-typed field; the message names the field.
@@ -50,6 +50,10 @@ pub enum AuthError {
     ClientRequestsDisabled,
     #[error("Method not allowed")]
     MethodNotAllowed,
+    /// `POST /get-session`, answered as Better Auth answers it without its
+    /// deferred session refresh.
+    #[error("POST method requires deferSessionRefresh to be enabled in session config")]
+    PostSessionNotEnabled,
     #[error("Not found")]
     NotFound,
     #[error("Request body too large")]
@@ -67,7 +71,7 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// The HTTP status of this error.
+    /// Returns the HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::InvalidJson
@@ -85,7 +89,7 @@ impl AuthError {
             Self::MissingOrNullOrigin | Self::InvalidOrigin | Self::CrossSiteNavigation | Self::SessionNotFresh => {
                 StatusCode::FORBIDDEN
             }
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed | Self::PostSessionNotEnabled => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -94,7 +98,7 @@ impl AuthError {
         }
     }
 
-    /// The stable, machine-readable code of this error.
+    /// Returns the stable, machine-readable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidJson => "BAD_REQUEST",
@@ -115,6 +119,7 @@ impl AuthError {
             Self::SessionExpired => "SESSION_EXPIRED",
             Self::ClientRequestsDisabled => "CLIENT_REQUESTS_DISABLED",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::PostSessionNotEnabled => "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED",
             Self::NotFound => "NOT_FOUND",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::HeadersTooLarge => "REQUEST_HEADER_FIELDS_TOO_LARGE",
@@ -132,11 +137,7 @@ struct ErrorBody<'a> {
 
 /// Builds a JSON error response with `status`, `message` and `code`.
 pub fn error_response(status: StatusCode, message: &str, code: &str) -> Response {
-    let mut response = (status, Json(ErrorBody { message, code })).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    (status, Json(ErrorBody { message, code })).into_response()
 }
 
 impl IntoResponse for AuthError {

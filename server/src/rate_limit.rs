@@ -23,7 +23,7 @@ use ipnet::IpNet;
 use crate::auth::Auth;
 use crate::error::{AuthError, error_response};
 
-/// Where rate-limit counters live.
+/// Storage of rate-limit counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RateLimitStore {
     /// No limits, for benchmarks and load tests.
@@ -43,7 +43,9 @@ impl FromStr for RateLimitStore {
             "off" => Ok(Self::Off),
             "memory" => Ok(Self::Memory),
             "database" => Ok(Self::Database),
-            other => Err(format!("invalid rate-limit store {other:?}: expected memory, database or off")),
+            other => Err(format!(
+                "invalid rate-limit store {other:?}: expected memory, database or off"
+            )),
         }
     }
 }
@@ -148,7 +150,7 @@ impl RateLimitOptions {
     }
 }
 
-/// The client address used for rate limits: the socket peer, or, when the
+/// Returns the client address used for rate limits: the socket peer, or, when the
 /// peer is a trusted proxy, the last `X-Forwarded-For` entry that is not a
 /// trusted proxy itself.
 pub fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>, trusted: &[IpNet]) -> Option<IpAddr> {
@@ -216,7 +218,7 @@ pub struct RouteLimiter {
     pub counters: Arc<MemoryCounters>,
 }
 
-/// The layer's function: counts the request and answers 429 past the limit.
+/// Counts the request and responds 429 past the limit (the layer's function).
 pub async fn enforce(State(limiter): State<RouteLimiter>, request: Request<Body>, next: Next) -> Response {
     let options = &limiter.auth.options().rate_limit;
     if options.store == RateLimitStore::Off {

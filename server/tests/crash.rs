@@ -89,8 +89,12 @@ async fn load(
             tokio::task::yield_now().await;
             continue;
         };
-        let Ok(body) = reply.json::<Value>().await else { continue };
-        let Some(token) = body["token"].as_str().map(str::to_owned) else { continue };
+        let Ok(body) = reply.json::<Value>().await else {
+            continue;
+        };
+        let Some(token) = body["token"].as_str().map(str::to_owned) else {
+            continue;
+        };
         let Ok(reply) = client
             .post(server.url("/one-time-token/verify"))
             .json(&json!({ "token": token }))
@@ -102,7 +106,9 @@ async fn load(
         if reply.status() != 200 {
             continue;
         }
-        let Ok(body) = reply.json::<Value>().await else { continue };
+        let Ok(body) = reply.json::<Value>().await else {
+            continue;
+        };
         let session = body["token"].as_str().expect("new session token").to_owned();
         let mut seen = observed.lock().await;
         seen.redeemed.push(token);
@@ -195,7 +201,11 @@ async fn sigkill_loses_and_repeats_nothing() {
             .send()
             .await
             .expect("verify again");
-        assert_eq!(again.status(), 400, "a redeemed token answered 200 again after restarts");
+        assert_eq!(
+            again.status(),
+            400,
+            "a redeemed token answered 200 again after restarts"
+        );
     }
 
     let pool = sqlx::sqlite::SqlitePoolOptions::new()

@@ -54,7 +54,16 @@ fn json_like() -> impl Strategy<Value = Vec<u8>> {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(","))),
             proptest::collection::vec(
-                (prop_oneof![Just("token"), Just("email"), Just("password"), Just("name"), Just("rememberMe")], inner),
+                (
+                    prop_oneof![
+                        Just("token"),
+                        Just("email"),
+                        Just("password"),
+                        Just("name"),
+                        Just("rememberMe")
+                    ],
+                    inner
+                ),
                 0..4
             )
             .prop_map(|fields| {
@@ -84,17 +93,22 @@ fn drawn() -> impl Strategy<Value = Drawn> {
         body,
         proptest::option::of(header_text.prop_map(|value| format!("better-auth.session_token={value}"))),
         proptest::option::of(header_text.prop_map(|value| format!("Bearer {value}"))),
-        proptest::option::of(prop_oneof![Just("null".to_owned()), "[ -~]{0,40}".prop_map(String::from)]),
+        proptest::option::of(prop_oneof![
+            Just("null".to_owned()),
+            "[ -~]{0,40}".prop_map(String::from)
+        ]),
     )
-        .prop_map(|(method, path, content_type, body, cookie, authorization, origin)| Drawn {
-            method,
-            path,
-            content_type,
-            body,
-            cookie,
-            authorization,
-            origin,
-        })
+        .prop_map(
+            |(method, path, content_type, body, cookie, authorization, origin)| Drawn {
+                method,
+                path,
+                content_type,
+                body,
+                cookie,
+                authorization,
+                origin,
+            },
+        )
 }
 
 #[test]
@@ -139,7 +153,11 @@ fn arbitrary_requests_never_fail_the_server() {
         ));
         prop_assert!(reply.status < 500, "{request:?} got {}: {}", reply.status, reply.text);
         if request.method != Method::HEAD && reply.status >= 400 {
-            prop_assert!(reply.json["code"].is_string(), "{request:?} got a non-JSON error: {}", reply.text);
+            prop_assert!(
+                reply.json["code"].is_string(),
+                "{request:?} got a non-JSON error: {}",
+                reply.text
+            );
         }
         Ok(())
     });

@@ -63,7 +63,11 @@ async fn limited_verify_consumes_nothing() {
         limited.assert_error(429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later.");
         assert_eq!(limited.header("retry-after").as_deref(), Some("60"), "{store:?}");
         assert_eq!(limited.header("x-retry-after").as_deref(), Some("60"));
-        assert_eq!(server.count("verification").await, 1, "{store:?}: the limited request consumed nothing");
+        assert_eq!(
+            server.count("verification").await,
+            1,
+            "{store:?}: the limited request consumed nothing"
+        );
 
         server.advance(Duration::seconds(30));
         let later = verify_from(&server, &token, None).await;
@@ -72,16 +76,18 @@ async fn limited_verify_consumes_nothing() {
 
         server.advance(Duration::seconds(30));
         let redeemed = verify_from(&server, &token, None).await;
-        assert_eq!(redeemed.status, 200, "{store:?}: the token still works after the window");
+        assert_eq!(
+            redeemed.status, 200,
+            "{store:?}: the token still works after the window"
+        );
     }
 }
 
 #[tokio::test]
 async fn forged_forwarded_for_changes_nothing() {
-    let server = TestServer::start_with(|builder| {
-        builder.rate_limit(limits(RateLimitStore::Memory, Limit::per_seconds(2, 60)))
-    })
-    .await;
+    let server =
+        TestServer::start_with(|builder| builder.rate_limit(limits(RateLimitStore::Memory, Limit::per_seconds(2, 60))))
+            .await;
     for (attempt, address) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"].iter().enumerate() {
         let reply = verify_from(&server, "unknown", Some(address)).await;
         let expected = if attempt < 2 { 400 } else { 429 };

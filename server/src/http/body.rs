@@ -1,4 +1,4 @@
-//! JSON request bodies, read and validated with Better Auth's error answers.
+//! JSON request bodies, read and validated with Better Auth's error responses.
 
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
@@ -45,7 +45,8 @@ pub fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<JsonBody, AuthErro
         return Ok(JsonBody::Undefined);
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde::de::DeserializeSeed::deserialize(StrictValue, &mut deserializer).map_err(|_| AuthError::InvalidJson)?;
+    let value =
+        serde::de::DeserializeSeed::deserialize(StrictValue, &mut deserializer).map_err(|_| AuthError::InvalidJson)?;
     deserializer.end().map_err(|_| AuthError::InvalidJson)?;
     Ok(JsonBody::Value(value))
 }
@@ -177,7 +178,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// A required string field.
+    /// Reads a required string field.
     pub fn string(&mut self, name: &str) -> &'a str {
         match self.field(name) {
             Some(Value::String(text)) => text,
@@ -188,7 +189,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// An optional string field (absent or `null` is `None`).
+    /// Reads an optional string field (absent or `null` is `None`).
     pub fn optional_string(&mut self, name: &str) -> Option<&'a str> {
         match self.field(name) {
             None | Some(Value::Null) => None,
@@ -200,7 +201,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// An optional boolean field (absent or `null` is `None`).
+    /// Reads an optional boolean field (absent or `null` is `None`).
     pub fn optional_bool(&mut self, name: &str) -> Option<bool> {
         match self.field(name) {
             None | Some(Value::Null) => None,
@@ -264,7 +265,10 @@ mod tests {
         let nested = parse_body(&headers, br#"{"a":{"b":1,"b":2}}"#);
         assert!(matches!(nested, Err(AuthError::InvalidJson)));
         let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
-        assert!(matches!(parse_body(&headers, deep.as_bytes()), Err(AuthError::InvalidJson)));
+        assert!(matches!(
+            parse_body(&headers, deep.as_bytes()),
+            Err(AuthError::InvalidJson)
+        ));
         let fine = parse_body(&headers, br#"{"token":"a","nested":[1,{"x":true}]}"#);
         assert!(matches!(fine, Ok(JsonBody::Value(_))));
     }

@@ -80,7 +80,7 @@ pub fn clear_session_cookies(headers: &mut HeaderMap, options: &AuthOptions) {
     }
 }
 
-/// Where a request's session token came from.
+/// Source of a request's session token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenSource {
     /// No cookie and no usable bearer value.
@@ -108,7 +108,7 @@ fn decode_signed(options: &AuthOptions, raw: &str) -> Option<String> {
     verify_signed_value(&options.secret, &decoded).map(str::to_owned)
 }
 
-/// Whether the request marks the visitor as not remembered (a
+/// Returns whether the request marks the visitor as not remembered (a
 /// `dont_remember` cookie with a valid signature).
 pub fn is_dont_remember(headers: &HeaderMap, options: &AuthOptions) -> bool {
     find_cookie(headers, &cookie_name(options, DONT_REMEMBER))

@@ -5,11 +5,11 @@ use std::path::Path;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use axum::handler::HandlerWithoutStateExt as _;
 use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -17,14 +17,14 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use super::not_found;
 use crate::error::AuthError;
 
-/// What the demo page may load: its own scripts and the WebAssembly module,
+/// Content-Security-Policy of the demo: it permits its own scripts and the WebAssembly module,
 /// its own styles, QR codes drawn as data URLs, and requests to its own
 /// origin. Nothing else, and no framing.
 const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'";
 
-/// Answers 404 for the npm files that build the demo (`package.json`, the
+/// Returns 404 for the npm files that build the demo (`package.json`, the
 /// lock file, `node_modules/`), which sit in `www/` but are not part of the page.
 async fn hide_build_files(request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path();

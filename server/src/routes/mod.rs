@@ -15,7 +15,8 @@ use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::{ALLOW, CONTENT_TYPE, COOKIE};
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode};
-use axum::routing::{get, post};
+use axum::response::IntoResponse;
+use axum::routing::{MethodFilter, on, post};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
@@ -24,6 +25,7 @@ use crate::auth::Auth;
 use crate::error::{AuthError, error_response};
 use crate::http::body::MAX_BODY_BYTES;
 use crate::rate_limit::{self, LimitedRoute, MemoryCounters, RouteLimiter};
+use response::no_store;
 
 pub(crate) fn router(auth: Auth) -> Router {
     let base = auth.options().base_path.clone();
@@ -36,6 +38,10 @@ pub(crate) fn router(auth: Auth) -> Router {
         };
         axum::middleware::from_fn_with_state(limiter, rate_limit::enforce)
     };
+    // GET routes answer GET only. axum runs the GET handler for HEAD unless
+    // a HEAD handler exists, and a HEAD on generate would then store a token
+    // nobody receives.
+    let token_route = || axum::middleware::map_response(no_store);
     let routes = Router::new()
         .route(
             "/sign-up/email",
@@ -46,28 +52,44 @@ pub(crate) fn router(auth: Auth) -> Router {
             post(account::sign_in).route_layer(limited(LimitedRoute::SignIn)),
         )
         .route("/sign-out", post(account::sign_out))
-        .route("/get-session", get(session::get_session))
-        .route("/list-sessions", get(session::list_sessions))
+        .route(
+            "/get-session",
+            on(MethodFilter::GET, session::get_session)
+                .post(session::post_session)
+                .head(head_not_allowed),
+        )
+        .route(
+            "/list-sessions",
+            on(MethodFilter::GET, session::list_sessions).head(head_not_allowed),
+        )
         .route("/revoke-session", post(session::revoke_session))
-        .route("/ok", get(session::ok))
+        .route("/ok", on(MethodFilter::GET, session::ok).head(head_not_allowed))
         .route(
             "/one-time-token/generate",
-            get(one_time_token::generate).route_layer(limited(LimitedRoute::Generate)),
+            on(MethodFilter::GET, one_time_token::generate)
+                .head(head_not_allowed)
+                .route_layer(limited(LimitedRoute::Generate))
+                .route_layer(token_route()),
         )
         .route(
             "/one-time-token/verify",
-            post(one_time_token::verify).route_layer(limited(LimitedRoute::Verify)),
+            post(one_time_token::verify)
+                .route_layer(limited(LimitedRoute::Verify))
+                .route_layer(token_route()),
         )
         // The paths the session plugin's own client calls; either method works.
         .route(
             "/one-time-token-session/generate",
-            get(one_time_token::generate)
-                .post(one_time_token::generate)
-                .route_layer(limited(LimitedRoute::Generate)),
+            on(MethodFilter::GET.or(MethodFilter::POST), one_time_token::generate)
+                .head(head_not_allowed)
+                .route_layer(limited(LimitedRoute::Generate))
+                .route_layer(token_route()),
         )
         .route(
             "/one-time-token-session/verify",
-            post(one_time_token::verify).route_layer(limited(LimitedRoute::Verify)),
+            post(one_time_token::verify)
+                .route_layer(limited(LimitedRoute::Verify))
+                .route_layer(token_route()),
         );
     // The JSON 404 covers paths under the base path only, so an application
     // that merges this router keeps its own fallback for the rest.
@@ -86,12 +108,19 @@ pub(crate) fn router(auth: Auth) -> Router {
     add_trace_layer(routes)
 }
 
-/// Answers an unknown path with a JSON 404.
+/// Rejects HEAD on a GET route with 405, without running the GET handler.
+async fn head_not_allowed() -> Response<Body> {
+    let mut response = AuthError::MethodNotAllowed.into_response();
+    response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET"));
+    response
+}
+
+/// Responds to an unknown path with a JSON 404.
 pub async fn not_found() -> AuthError {
     AuthError::NotFound
 }
 
-/// Gives the bare error answers of axum's extractors and router (405, 413,
+/// Gives the bare error responses of axum's extractors and router (405, 413,
 /// a malformed query) the JSON body every other error has, keeping `Allow`.
 async fn json_error_bodies(response: Response<Body>) -> Response<Body> {
     let status = response.status();
@@ -130,7 +159,11 @@ async fn limit_header_size(request: Request<Body>, next: axum::middleware::Next)
         .sum();
     let cookies: usize = headers.get_all(COOKIE).iter().map(|value| value.len()).sum();
     if total > MAX_HEADER_BYTES || cookies > MAX_COOKIE_BYTES {
-        tracing::warn!(header_bytes = total, cookie_bytes = cookies, "request headers too large");
+        tracing::warn!(
+            header_bytes = total,
+            cookie_bytes = cookies,
+            "request headers too large"
+        );
         let error = AuthError::HeadersTooLarge;
         return error_response(error.status(), &error.to_string(), error.code());
     }

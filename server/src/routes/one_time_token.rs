@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::response::{SessionGrant, grant_session, no_store};
+use super::response::{SessionGrant, grant_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::extract::CurrentSession;
@@ -39,7 +39,7 @@ pub async fn generate(State(auth): State<Auth>, current: CurrentSession) -> Resu
     };
     let token = auth.generate_one_time_token(&session).await?;
     tracing::debug!(session_id = %session.session.id, "one-time token issued");
-    Ok(no_store(Json(TokenBody { token: token.expose() }).into_response()))
+    Ok(Json(TokenBody { token: token.expose() }).into_response())
 }
 
 pub async fn verify(
@@ -48,11 +48,7 @@ pub async fn verify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AuthError> {
-    let result = verify_inner(&auth, &meta, &headers, &body).await;
-    Ok(no_store(match result {
-        Ok(response) => response,
-        Err(err) => err.into_response(),
-    }))
+    verify_inner(&auth, &meta, &headers, &body).await
 }
 
 async fn verify_inner(auth: &Auth, meta: &ClientMeta, headers: &HeaderMap, body: &[u8]) -> Result<Response, AuthError> {
@@ -87,7 +83,8 @@ async fn verify_inner(auth: &Auth, meta: &ClientMeta, headers: &HeaderMap, body:
         user: &redemption.user,
         set_cookie: !auth.options().disable_set_session_cookie,
         remember: true,
-        handed_out: true,
+        // As in Better Auth, `set-ott` comes with the session cookie only.
+        handed_out: !auth.options().disable_set_session_cookie,
     };
     grant_session(auth, body, grant).await
 }

@@ -91,7 +91,12 @@ pub fn expose_headers(headers: &mut HeaderMap, exposed: &[&str]) {
 }
 
 /// Marks a response as never cacheable and never leaking through `Referer`.
-pub fn no_store(mut response: Response) -> Response {
+pub async fn no_store(response: Response) -> Response {
+    mark_no_store(response)
+}
+
+/// Marks a response as never cacheable and never leaking through `Referer`.
+pub fn mark_no_store(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use super::response::{expose_headers, no_store, set_session_headers};
+use super::response::{expose_headers, mark_no_store, set_session_headers};
 use crate::auth::{Auth, SessionLookup};
 use crate::error::AuthError;
 use crate::extract::{CurrentSession, RequestSession};
@@ -32,7 +32,7 @@ fn no_cache(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert("pragma", HeaderValue::from_static("no-cache"));
-    no_store(response)
+    mark_no_store(response)
 }
 
 fn null_response(auth: &Auth, clear: bool) -> Response {
@@ -98,7 +98,7 @@ pub async fn list_sessions(State(auth): State<Auth>, current: CurrentSession) ->
         return Err(AuthError::SessionNotFresh);
     }
     let sessions = auth.database().find_user_sessions(&current.user.id, now).await?;
-    Ok(no_store(Json(sessions).into_response()))
+    Ok(Json(sessions).into_response())
 }
 
 #[derive(Serialize)]
@@ -124,6 +124,16 @@ pub async fn revoke_session(State(auth): State<Auth>, headers: HeaderMap, body: 
         clear_session_cookies(response.headers_mut(), auth.options());
     }
     Ok(response)
+}
+
+/// Rejects `POST /get-session` as Better Auth does when its deferred session
+/// refresh is off.
+pub async fn post_session() -> Response {
+    let mut response = AuthError::PostSessionNotEnabled.into_response();
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("pragma", HeaderValue::from_static("no-cache"));
+    response
 }
 
 pub async fn ok() -> Json<serde_json::Value> {

@@ -2,7 +2,7 @@
 //!
 //! The table is Better Auth's `rateLimit` (`id`, `key` unique, `count`,
 //! `lastRequest` in Unix milliseconds), created only when the database store
-//! is chosen. Here `lastRequest` holds the start of the current window. Keys
+//! is chosen. Here `lastRequest` stores the start of the current window. Keys
 //! start with `ott:`, so they never meet Better Auth's own keys.
 
 use sqlx::Row;

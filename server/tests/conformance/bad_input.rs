@@ -85,11 +85,31 @@ fn cases(token: &str, origin: &str) -> Vec<Case> {
         verify_json("unclosed object", format!(r#"{{"token":"{token}""#), 400, "BAD_REQUEST"),
         verify_json("bare bracket", "[", 400, "BAD_REQUEST"),
         verify_json("bad literal", "tru", 400, "BAD_REQUEST"),
-        verify_json("trailing garbage", format!(r#"{{"token":"{token}"}} x"#), 400, "BAD_REQUEST"),
-        verify_json("two documents", format!(r#"{{"token":"{token}"}}{{}}"#), 400, "BAD_REQUEST"),
-        verify_json("invalid UTF-8", b"{\"token\":\"\xff\xfe\"}".to_vec(), 400, "BAD_REQUEST"),
+        verify_json(
+            "trailing garbage",
+            format!(r#"{{"token":"{token}"}} x"#),
+            400,
+            "BAD_REQUEST",
+        ),
+        verify_json(
+            "two documents",
+            format!(r#"{{"token":"{token}"}}{{}}"#),
+            400,
+            "BAD_REQUEST",
+        ),
+        verify_json(
+            "invalid UTF-8",
+            b"{\"token\":\"\xff\xfe\"}".to_vec(),
+            400,
+            "BAD_REQUEST",
+        ),
         verify_json("single quotes", format!("{{'token':'{token}'}}"), 400, "BAD_REQUEST"),
-        verify_json("comment", format!(r#"{{/* c */"token":"{token}"}}"#), 400, "BAD_REQUEST"),
+        verify_json(
+            "comment",
+            format!(r#"{{/* c */"token":"{token}"}}"#),
+            400,
+            "BAD_REQUEST",
+        ),
         verify_json("deep nesting", deep, 400, "BAD_REQUEST"),
         verify_json("NaN", r#"{"token":NaN}"#, 400, "BAD_REQUEST"),
         // Duplicate keys, which parsers resolve differently.
@@ -106,8 +126,18 @@ fn cases(token: &str, origin: &str) -> Vec<Case> {
             "BAD_REQUEST",
         ),
         // Wrong types and shapes.
-        verify_json("token is an object", r#"{"token":{"value":"x"}}"#, 400, "VALIDATION_ERROR"),
-        verify_json("token is an array", format!(r#"{{"token":["{token}"]}}"#), 400, "VALIDATION_ERROR"),
+        verify_json(
+            "token is an object",
+            r#"{"token":{"value":"x"}}"#,
+            400,
+            "VALIDATION_ERROR",
+        ),
+        verify_json(
+            "token is an array",
+            format!(r#"{{"token":["{token}"]}}"#),
+            400,
+            "VALIDATION_ERROR",
+        ),
         verify_json("token is true", r#"{"token":true}"#, 400, "VALIDATION_ERROR"),
         verify_json("token is a float", r#"{"token":1.5}"#, 400, "VALIDATION_ERROR"),
         verify_json("token is null", r#"{"token":null}"#, 400, "VALIDATION_ERROR"),
@@ -117,24 +147,69 @@ fn cases(token: &str, origin: &str) -> Vec<Case> {
         verify_json("empty object", "{}", 400, "VALIDATION_ERROR"),
         verify_json("empty body", "", 400, "VALIDATION_ERROR"),
         verify_json("whitespace body", "   \n", 400, "VALIDATION_ERROR"),
-        verify_json("misspelt field", format!(r#"{{"Token":"{token}"}}"#), 400, "VALIDATION_ERROR"),
+        verify_json(
+            "misspelt field",
+            format!(r#"{{"Token":"{token}"}}"#),
+            400,
+            "VALIDATION_ERROR",
+        ),
         // Sizes.
         verify_json("body over 64 KiB", huge_json, 413, "PAYLOAD_TOO_LARGE"),
-        verify_json("token of 10,000 characters", token_body(&"a".repeat(10_000)), 400, "INVALID_TOKEN"),
+        verify_json(
+            "token of 10,000 characters",
+            token_body(&"a".repeat(10_000)),
+            400,
+            "INVALID_TOKEN",
+        ),
         // Look-alikes of the live token.
-        verify_json("token with trailing space", token_body(&format!("{token} ")), 400, "INVALID_TOKEN"),
-        verify_json("token with leading space", token_body(&format!(" {token}")), 400, "INVALID_TOKEN"),
+        verify_json(
+            "token with trailing space",
+            token_body(&format!("{token} ")),
+            400,
+            "INVALID_TOKEN",
+        ),
+        verify_json(
+            "token with leading space",
+            token_body(&format!(" {token}")),
+            400,
+            "INVALID_TOKEN",
+        ),
         verify_json("token in other case", token_body(&upper), 400, "INVALID_TOKEN"),
-        verify_json("token percent-encoded", token_body(&percent_encoded), 400, "INVALID_TOKEN"),
-        verify_json("token with NUL", token_body(&format!("{token}\u{0}")), 400, "INVALID_TOKEN"),
-        verify_json("token with newline", token_body(&format!("{token}\n")), 400, "INVALID_TOKEN"),
+        verify_json(
+            "token percent-encoded",
+            token_body(&percent_encoded),
+            400,
+            "INVALID_TOKEN",
+        ),
+        verify_json(
+            "token with NUL",
+            token_body(&format!("{token}\u{0}")),
+            400,
+            "INVALID_TOKEN",
+        ),
+        verify_json(
+            "token with newline",
+            token_body(&format!("{token}\n")),
+            400,
+            "INVALID_TOKEN",
+        ),
         verify_json("token prefix", token_body(&token[..16]), 400, "INVALID_TOKEN"),
         verify_json("Cyrillic token", token_body("токен-токен-токен"), 400, "INVALID_TOKEN"),
         verify_json("emoji token", token_body("🔑🔑🔑"), 400, "INVALID_TOKEN"),
-        verify_json("control characters", token_body("\u{1}\u{2}\u{7f}"), 400, "INVALID_TOKEN"),
+        verify_json(
+            "control characters",
+            token_body("\u{1}\u{2}\u{7f}"),
+            400,
+            "INVALID_TOKEN",
+        ),
         verify_json("SQL-looking token", token_body("' OR '1'='1"), 400, "INVALID_TOKEN"),
         verify_json("LIKE wildcard token", token_body("%"), 400, "INVALID_TOKEN"),
-        verify_json("escaped unicode token", r#"{"token":"\u0000\ud800"}"#, 400, "BAD_REQUEST"),
+        verify_json(
+            "escaped unicode token",
+            r#"{"token":"\u0000\ud800"}"#,
+            400,
+            "BAD_REQUEST",
+        ),
         // Content types.
         case("text/plain body", Method::POST, VERIFY, 415, "UNSUPPORTED_MEDIA_TYPE")
             .raw("text/plain", token_body(token)),
@@ -144,41 +219,83 @@ fn cases(token: &str, origin: &str) -> Vec<Case> {
             "multipart/form-data; boundary=x",
             format!("--x\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n{token}\r\n--x--\r\n"),
         ),
-        case("JSON look-alike type", Method::POST, VERIFY, 415, "UNSUPPORTED_MEDIA_TYPE")
-            .raw("application/jsonx", token_body(token)),
+        case(
+            "JSON look-alike type",
+            Method::POST,
+            VERIFY,
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        )
+        .raw("application/jsonx", token_body(token)),
         case("vendor JSON type", Method::POST, VERIFY, 415, "UNSUPPORTED_MEDIA_TYPE")
             .raw("application/vnd.api+json", token_body(token)),
         case("no content type", Method::POST, VERIFY, 400, "VALIDATION_ERROR").header("x-note", "none"),
         // Wrong methods.
-        case("GET on verify", Method::GET, &format!("{VERIFY}?token={token}"), 405, "METHOD_NOT_ALLOWED"),
+        case(
+            "GET on verify",
+            Method::GET,
+            &format!("{VERIFY}?token={token}"),
+            405,
+            "METHOD_NOT_ALLOWED",
+        ),
         case("PUT on verify", Method::PUT, VERIFY, 405, "METHOD_NOT_ALLOWED").json(token_body(token)),
         case("DELETE on verify", Method::DELETE, VERIFY, 405, "METHOD_NOT_ALLOWED"),
         case("PATCH on verify", Method::PATCH, VERIFY, 405, "METHOD_NOT_ALLOWED").json(token_body(token)),
         case("POST on generate", Method::POST, GENERATE, 405, "METHOD_NOT_ALLOWED").cookie(),
         case("DELETE on sign-in", Method::DELETE, SIGN_IN, 405, "METHOD_NOT_ALLOWED"),
         // Forged origins.
-        case("cookie without origin", Method::POST, VERIFY, 403, "MISSING_OR_NULL_ORIGIN")
-            .json(token_body(token))
-            .cookie(),
-        case("cookie with null origin", Method::POST, VERIFY, 403, "MISSING_OR_NULL_ORIGIN")
-            .json(token_body(token))
-            .header("origin", "null")
-            .cookie(),
+        case(
+            "cookie without origin",
+            Method::POST,
+            VERIFY,
+            403,
+            "MISSING_OR_NULL_ORIGIN",
+        )
+        .json(token_body(token))
+        .cookie(),
+        case(
+            "cookie with null origin",
+            Method::POST,
+            VERIFY,
+            403,
+            "MISSING_OR_NULL_ORIGIN",
+        )
+        .json(token_body(token))
+        .header("origin", "null")
+        .cookie(),
         case("cookie with forged origin", Method::POST, VERIFY, 403, "INVALID_ORIGIN")
             .json(token_body(token))
             .header("origin", "https://evil.example")
             .cookie(),
-        case("cookie with origin look-alike", Method::POST, VERIFY, 403, "INVALID_ORIGIN")
-            .json(token_body(token))
-            .header("origin", &format!("{origin}.evil.example"))
-            .cookie(),
-        case("cookie with forged referer", Method::POST, VERIFY, 403, "INVALID_ORIGIN")
-            .json(token_body(token))
-            .header("referer", "https://evil.example/")
-            .cookie(),
-        case("forged origin without cookie", Method::POST, VERIFY, 403, "INVALID_ORIGIN")
-            .json(token_body(token))
-            .header("origin", "https://evil.example"),
+        case(
+            "cookie with origin look-alike",
+            Method::POST,
+            VERIFY,
+            403,
+            "INVALID_ORIGIN",
+        )
+        .json(token_body(token))
+        .header("origin", &format!("{origin}.evil.example"))
+        .cookie(),
+        case(
+            "cookie with forged referer",
+            Method::POST,
+            VERIFY,
+            403,
+            "INVALID_ORIGIN",
+        )
+        .json(token_body(token))
+        .header("referer", "https://evil.example/")
+        .cookie(),
+        case(
+            "forged origin without cookie",
+            Method::POST,
+            VERIFY,
+            403,
+            "INVALID_ORIGIN",
+        )
+        .json(token_body(token))
+        .header("origin", "https://evil.example"),
         case("cross-site fetch", Method::POST, VERIFY, 403, "INVALID_ORIGIN")
             .json(token_body(token))
             .header("sec-fetch-site", "cross-site")
@@ -194,13 +311,25 @@ fn cases(token: &str, origin: &str) -> Vec<Case> {
         .header("sec-fetch-site", "cross-site")
         .header("sec-fetch-mode", "navigate"),
         // Huge headers and cookies.
-        case("huge header", Method::POST, VERIFY, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE")
-            .json(token_body(token))
-            .header("x-filler", &huge_header),
-        case("huge cookie", Method::POST, VERIFY, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE")
-            .json(token_body(token))
-            .header("origin", origin)
-            .header("cookie", &huge_cookie),
+        case(
+            "huge header",
+            Method::POST,
+            VERIFY,
+            431,
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
+        )
+        .json(token_body(token))
+        .header("x-filler", &huge_header),
+        case(
+            "huge cookie",
+            Method::POST,
+            VERIFY,
+            431,
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
+        )
+        .json(token_body(token))
+        .header("origin", origin)
+        .header("cookie", &huge_cookie),
         // Session credentials that must not authenticate.
         case("generate without session", Method::GET, GENERATE, 401, "UNAUTHORIZED"),
         case("unsigned cookie", Method::GET, GENERATE, 401, "UNAUTHORIZED")
@@ -210,18 +339,38 @@ fn cases(token: &str, origin: &str) -> Vec<Case> {
         case("bad percent escapes", Method::GET, GENERATE, 401, "UNAUTHORIZED")
             .header("cookie", "better-auth.session_token=%ZZ%E0%A4%A"),
         case("empty bearer", Method::GET, GENERATE, 401, "UNAUTHORIZED").header("authorization", "Bearer"),
-        case("dotted bearer", Method::GET, GENERATE, 401, "UNAUTHORIZED")
-            .header("authorization", "Bearer a.b.c.d"),
+        case("dotted bearer", Method::GET, GENERATE, 401, "UNAUTHORIZED").header("authorization", "Bearer a.b.c.d"),
         case("percent bearer", Method::GET, GENERATE, 401, "UNAUTHORIZED").header("authorization", "Bearer %%%"),
         // Sign-in and sign-up input that must not create a session.
         case("sign-in with numbers", Method::POST, SIGN_IN, 400, "VALIDATION_ERROR")
             .json(r#"{"email":1,"password":2}"#),
-        case("sign-in with control characters", Method::POST, SIGN_IN, 400, "INVALID_EMAIL")
-            .json(r#"{"email":"a\u0000@example.test","password":"password1234"}"#),
-        case("sign-in with unknown unicode email", Method::POST, SIGN_IN, 401, "INVALID_EMAIL_OR_PASSWORD")
-            .json(r#"{"email":"jürgen@exämple.test","password":"password1234"}"#),
-        case("sign-in with huge password", Method::POST, SIGN_IN, 413, "PAYLOAD_TOO_LARGE")
-            .json(format!(r#"{{"email":"a@example.test","password":"{}"}}"#, "p".repeat(70_000))),
+        case(
+            "sign-in with control characters",
+            Method::POST,
+            SIGN_IN,
+            400,
+            "INVALID_EMAIL",
+        )
+        .json(r#"{"email":"a\u0000@example.test","password":"password1234"}"#),
+        case(
+            "sign-in with unknown unicode email",
+            Method::POST,
+            SIGN_IN,
+            401,
+            "INVALID_EMAIL_OR_PASSWORD",
+        )
+        .json(r#"{"email":"jürgen@exämple.test","password":"password1234"}"#),
+        case(
+            "sign-in with huge password",
+            Method::POST,
+            SIGN_IN,
+            413,
+            "PAYLOAD_TOO_LARGE",
+        )
+        .json(format!(
+            r#"{{"email":"a@example.test","password":"{}"}}"#,
+            "p".repeat(70_000)
+        )),
         case("sign-up as form", Method::POST, SIGN_UP, 415, "UNSUPPORTED_MEDIA_TYPE").raw(
             "application/x-www-form-urlencoded",
             "name=a&email=a%40example.test&password=password1234",
@@ -231,12 +380,36 @@ fn cases(token: &str, origin: &str) -> Vec<Case> {
         case("sign-up with duplicate keys", Method::POST, SIGN_UP, 400, "BAD_REQUEST")
             .json(r#"{"name":"a","email":"x@example.test","email":"y@example.test","password":"password1234"}"#),
         // Other routes and paths.
-        case("revoke without session", Method::POST, "/api/auth/revoke-session", 401, "UNAUTHORIZED")
-            .json(r#"{"token":"x"}"#),
-        case("repeated query field", Method::GET, "/api/auth/get-session?disableRefresh=a&disableRefresh=b", 400, "BAD_REQUEST"),
+        case(
+            "revoke without session",
+            Method::POST,
+            "/api/auth/revoke-session",
+            401,
+            "UNAUTHORIZED",
+        )
+        .json(r#"{"token":"x"}"#),
+        case(
+            "repeated query field",
+            Method::GET,
+            "/api/auth/get-session?disableRefresh=a&disableRefresh=b",
+            400,
+            "BAD_REQUEST",
+        ),
         case("NUL in path", Method::GET, "/api/auth/%00", 404, "NOT_FOUND"),
-        case("long path", Method::GET, &format!("/api/auth/{}", "p".repeat(8_000)), 404, "NOT_FOUND"),
-        case("encoded traversal", Method::GET, "/api/auth/..%2F..%2Fetc%2Fpasswd", 404, "NOT_FOUND"),
+        case(
+            "long path",
+            Method::GET,
+            &format!("/api/auth/{}", "p".repeat(8_000)),
+            404,
+            "NOT_FOUND",
+        ),
+        case(
+            "encoded traversal",
+            Method::GET,
+            "/api/auth/..%2F..%2Fetc%2Fpasswd",
+            404,
+            "NOT_FOUND",
+        ),
     ]
 }
 
@@ -251,7 +424,9 @@ async fn send_case(server: &TestServer, cookie: &str, case: &Case) -> Reply {
         .filter(|(name, _)| name != "x-note")
         .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect();
-    device.send(case.method.clone(), &case.path, &headers, case.body.clone()).await
+    device
+        .send(case.method.clone(), &case.path, &headers, case.body.clone())
+        .await
 }
 
 #[tokio::test]
@@ -286,10 +461,24 @@ async fn bad_input_changes_nothing() {
             "{}: a session cookie was set",
             case.name
         );
-        assert_eq!(server.count("verification").await, 1, "{}: consumed the token", case.name);
-        assert_eq!(server.count("session").await, sessions, "{}: created a session", case.name);
+        assert_eq!(
+            server.count("verification").await,
+            1,
+            "{}: consumed the token",
+            case.name
+        );
+        assert_eq!(
+            server.count("session").await,
+            sessions,
+            "{}: created a session",
+            case.name
+        );
         assert_eq!(server.count("user").await, users, "{}: created a user", case.name);
     }
 
-    assert_eq!(server.device().verify(&token).await.status, 200, "the token survived every case");
+    assert_eq!(
+        server.device().verify(&token).await.status,
+        200,
+        "the token survived every case"
+    );
 }

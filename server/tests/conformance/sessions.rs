@@ -171,6 +171,8 @@ async fn get_session_honours_disable_refresh() {
 async fn list_sessions_returns_live_sessions() {
     let server = TestServer::start().await;
     let (mut first, signed_up) = server.signed_up("lister@example.test").await;
+    // Sessions are listed oldest first; equal instants have no defined order.
+    server.advance(Duration::seconds(1));
     let mut second = server.device();
     let sign_in = second
         .post(
@@ -318,6 +320,31 @@ async fn unknown_path_and_wrong_method_get_json() {
     assert_eq!(head.status, 405);
     assert_eq!(head.text, "");
     let post_on_get = device.send(Method::POST, GET_SESSION, &[], None).await;
-    assert_eq!(post_on_get.status, 405);
-    assert_eq!(post_on_get.header("allow").as_deref(), Some("GET,HEAD"));
+    post_on_get.assert_error(
+        405,
+        "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED",
+        "POST method requires deferSessionRefresh to be enabled in session config",
+    );
+}
+
+#[tokio::test]
+async fn head_requests_run_no_handler() {
+    let server = TestServer::start().await;
+    let (mut device, _) = server.signed_up("head@example.test").await;
+    for path in [
+        "/api/auth/one-time-token/generate",
+        GET_SESSION,
+        "/api/auth/ok",
+        "/api/auth/list-sessions",
+    ] {
+        let reply = device.send(Method::HEAD, path, &[], None).await;
+        assert_eq!(reply.status, 405, "{path}");
+        assert_eq!(reply.header("allow").as_deref(), Some("GET"), "{path}");
+        assert_eq!(reply.text, "", "{path}");
+    }
+    assert_eq!(
+        server.count("verification").await,
+        0,
+        "HEAD on generate stored no token"
+    );
 }
