@@ -27,8 +27,14 @@ say "running the conformance suite again with RUST_LOG=trace and checking that n
 OTT_TEST_DATABASE=sqlite OTT_TEST_LOG_CAPTURE=1 RUST_LOG=trace cargo test -p ott-server --test conformance
 
 for database in postgres mysql; do
-    say "running the conformance suite and the rate-limit tests on $database"
-    OTT_TEST_DATABASE=$database cargo test -p ott-server --test conformance --test rate_limit
+    say "running the conformance suite, rate limits, replicas, sweeper, shutdown and storage tests on $database"
+    OTT_TEST_DATABASE=$database cargo test -p ott-server --test conformance --test rate_limit \
+        --test replicas --test sweeper --test shutdown --test storage
+done
+
+for database in sqlite postgres mysql; do
+    say "running the conformance suite on $database with the server in TZ=Pacific/Kiritimati"
+    TZ=Pacific/Kiritimati OTT_TEST_DATABASE=$database cargo test -p ott-server --test conformance --test replicas
 done
 
 say "running the browser client's tests (wasm-bindgen in Chromium, package in Chromium and Node, TypeScript)"

@@ -25,9 +25,7 @@ const SWEEP_BATCH: u32 = 1_000;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
@@ -51,7 +49,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Cleanup => {
-            let auth = build_auth(&settings, database)?;
+            let auth = build_auth(&settings, database, settings.listen)?;
             let removed = sweep_until_done(&auth).await?;
             tracing::info!(
                 verifications = removed.verifications,
@@ -133,14 +131,14 @@ fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn build_auth(settings: &Settings, database: Database) -> anyhow::Result<Auth> {
+fn build_auth(settings: &Settings, database: Database, listen: SocketAddr) -> anyhow::Result<Auth> {
     if settings.expires_in <= 0 {
-        bail!("--expires-in must be a positive number of minutes, got {}", settings.expires_in);
+        bail!(
+            "--expires-in must be a positive number of minutes, got {}",
+            settings.expires_in
+        );
     }
-    let base_url = settings
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", settings.listen));
+    let base_url = settings.base_url.clone().unwrap_or_else(|| format!("http://{listen}"));
     let store_token = match settings.store_token {
         StoreTokenArg::Plain => StoreToken::Plain,
         StoreTokenArg::Hashed => StoreToken::Hashed,
@@ -150,7 +148,13 @@ fn build_auth(settings: &Settings, database: Database) -> anyhow::Result<Auth> {
         .database(database)
         .base_url(base_url)
         .base_path(settings.base_path.clone())
-        .trusted_origins(settings.trusted_origins.iter().filter(|o| !o.trim().is_empty()).cloned())
+        .trusted_origins(
+            settings
+                .trusted_origins
+                .iter()
+                .filter(|o| !o.trim().is_empty())
+                .cloned(),
+        )
         .session_lifetime(chrono::Duration::seconds(settings.session_lifetime))
         .expires_in(chrono::Duration::minutes(settings.expires_in))
         .disable_client_request(settings.disable_client_request)
@@ -213,7 +217,12 @@ fn spawn_sweeper(auth: Auth, every: Duration, stop: tokio::sync::watch::Receiver
 
 async fn serve(settings: &Settings, database: Database) -> anyhow::Result<()> {
     let kind = database.kind();
-    let auth = build_auth(settings, database)?;
+    // Bound first, so that with port 0 the default base URL names the real port.
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    let auth = build_auth(settings, database, address)?;
     match settings.rate_limit {
         RateLimitStore::Database => {
             auth.database()
@@ -226,10 +235,6 @@ async fn serve(settings: &Settings, database: Database) -> anyhow::Result<()> {
         RateLimitStore::Off => tracing::warn!("rate limits are off; use this for benchmarks and load tests only"),
     }
     let app = ott_server::demo::with_demo(auth.router(), &settings.www_dir, &settings.pkg_dir);
-    let listener = TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    let address = listener.local_addr()?;
     tracing::info!(
         address = %address,
         database = kind,
@@ -239,8 +244,13 @@ async fn serve(settings: &Settings, database: Database) -> anyhow::Result<()> {
     );
 
     let (stop_sender, stop_receiver) = tokio::sync::watch::channel(false);
-    let sweeper = (settings.sweep_interval > 0)
-        .then(|| spawn_sweeper(auth.clone(), Duration::from_secs(settings.sweep_interval), stop_receiver));
+    let sweeper = (settings.sweep_interval > 0).then(|| {
+        spawn_sweeper(
+            auth.clone(),
+            Duration::from_secs(settings.sweep_interval),
+            stop_receiver,
+        )
+    });
 
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -39,7 +39,16 @@ struct SignInBody<'a> {
     user: &'a User,
 }
 
+/// Password hashes computed at once. Each takes 32 MiB and tens of
+/// milliseconds of CPU, so a burst of sign-ins queues here instead of
+/// exhausting memory.
+static HASHING_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AuthError> {
+    let _slot = HASHING_SLOTS
+        .acquire()
+        .await
+        .map_err(|err| AuthError::Internal(format!("password hashing queue closed: {err}")))?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|err| AuthError::Internal(format!("password hashing task failed: {err}")))
@@ -84,6 +93,13 @@ pub async fn sign_up(
     }
     let password = validator.string("password").to_owned();
     let image = validator.optional_string("image").map(str::to_owned);
+    // PostgreSQL cannot store U+0000 in text; reject it on every database.
+    if name.contains('\0') {
+        validator.add_problem("name", "Invalid input: must not contain NUL characters");
+    }
+    if image.as_deref().is_some_and(|image| image.contains('\0')) {
+        validator.add_problem("image", "Invalid input: must not contain NUL characters");
+    }
     validator.finish()?;
     check_session_creating_request(&headers, auth.options(), LoginCheck::FetchMetadataRequiresOrigin)?;
     check_password_length(&password)?;

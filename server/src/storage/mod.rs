@@ -21,7 +21,7 @@ use crate::model::{CredentialAccount, Session, SessionWithUser, User, Verificati
 #[non_exhaustive]
 pub enum StorageError {
     /// The database URL has a scheme that no backend handles.
-    #[error("unsupported database URL scheme in {0:?}; expected sqlite:, postgres: or mysql:")]
+    #[error("unsupported database URL scheme in {0:?}; expected sqlite:, postgres:, postgresql:, mysql: or mariadb:")]
     UnsupportedScheme(String),
     /// A row would break a unique constraint (for example an email).
     #[error("a row with the same unique key already exists")]
@@ -252,6 +252,59 @@ impl Database {
     }
 }
 
+/// Columns this server reads or writes, per table, and whether each one is
+/// a date. Postgres and MySQL check them after migrating.
+const REQUIRED_COLUMNS: &[(&str, &[(&str, bool)])] = &[
+    (
+        "user",
+        &[
+            ("id", false),
+            ("name", false),
+            ("email", false),
+            ("emailVerified", false),
+            ("image", false),
+            ("createdAt", true),
+            ("updatedAt", true),
+        ],
+    ),
+    (
+        "session",
+        &[
+            ("id", false),
+            ("expiresAt", true),
+            ("token", false),
+            ("createdAt", true),
+            ("updatedAt", true),
+            ("ipAddress", false),
+            ("userAgent", false),
+            ("userId", false),
+        ],
+    ),
+    (
+        "account",
+        &[
+            ("id", false),
+            ("accountId", false),
+            ("providerId", false),
+            ("userId", false),
+            ("password", false),
+            ("createdAt", true),
+            ("updatedAt", true),
+        ],
+    ),
+    (
+        "verification",
+        &[
+            ("id", false),
+            ("identifier", false),
+            ("value", false),
+            ("expiresAt", true),
+            ("createdAt", true),
+            ("updatedAt", true),
+        ],
+    ),
+];
+
 /// Prefix of every one-time-token identifier in the `verification` table.
 pub const ONE_TIME_TOKEN_PREFIX: &str = "one-time-token:";
 
@@ -332,4 +385,31 @@ pub fn redact_url(url: &str) -> String {
         parsed.query_pairs_mut().clear().extend_pairs(pairs);
     }
     parsed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_url_hides_passwords() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db.internal:5432/auth"),
+            "postgres://app:redacted@db.internal:5432/auth"
+        );
+        assert_eq!(
+            redact_url("postgres://db.internal/auth?user=app&password=hunter2&sslmode=require"),
+            "postgres://db.internal/auth?user=app&password=redacted&sslmode=require"
+        );
+        assert_eq!(redact_url("sqlite://data/ott.sqlite"), "sqlite://data/ott.sqlite");
+    }
+
+    #[tokio::test]
+    async fn connect_rejects_unknown_scheme() {
+        let result = Database::connect("oracle://app:hunter2@db/auth", &ConnectOptions::default()).await;
+        let Err(StorageError::UnsupportedScheme(url)) = result else {
+            panic!("expected UnsupportedScheme");
+        };
+        assert!(!url.contains("hunter2"), "the error carries no password");
+    }
 }

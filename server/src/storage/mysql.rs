@@ -15,12 +15,15 @@ use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlPoolOptions, MySqlRo
 use sqlx::query::Query;
 use sqlx::{Connection as _, Executor as _, MySql, MySqlPool, Row};
 
-use super::{ConnectOptions, ONE_TIME_TOKEN_PREFIX, StorageError, StorageResult, SweepCount, connect_with_retries};
+use super::{
+    ConnectOptions, ONE_TIME_TOKEN_PREFIX, REQUIRED_COLUMNS, StorageError, StorageResult, SweepCount,
+    connect_with_retries,
+};
 use crate::model::{CredentialAccount, Session, SessionWithUser, User, Verification};
 use crate::secret::SessionToken;
 
-/// Better Auth's schema in MySQL's dialect, created only where a table is
-/// missing. Ids, tokens and identifiers are `varchar(255)` because MySQL
+/// Better Auth's schema in MySQL's dialect as (table, statement), each
+/// statement run only when its table is missing. Ids, tokens and identifiers are `varchar(255)` because MySQL
 /// indexes `text` only by prefix. Tokens and identifiers use the binary
 /// collation, so the tables created here compare them exactly.
 const SCHEMA: &[(&str, &str)] = &[
@@ -48,59 +51,6 @@ const INDEXES: &[(&str, &str, &str)] = &[
     ("session", "userId", "session_userId_idx"),
     ("account", "userId", "account_userId_idx"),
     ("verification", "identifier", "verification_identifier_idx"),
-];
-
-/// Columns this server reads or writes, per table, and whether each one is
-/// a date.
-const REQUIRED_COLUMNS: &[(&str, &[(&str, bool)])] = &[
-    (
-        "user",
-        &[
-            ("id", false),
-            ("name", false),
-            ("email", false),
-            ("emailVerified", false),
-            ("image", false),
-            ("createdAt", true),
-            ("updatedAt", true),
-        ],
-    ),
-    (
-        "session",
-        &[
-            ("id", false),
-            ("expiresAt", true),
-            ("token", false),
-            ("createdAt", true),
-            ("updatedAt", true),
-            ("ipAddress", false),
-            ("userAgent", false),
-            ("userId", false),
-        ],
-    ),
-    (
-        "account",
-        &[
-            ("id", false),
-            ("accountId", false),
-            ("providerId", false),
-            ("userId", false),
-            ("password", false),
-            ("createdAt", true),
-            ("updatedAt", true),
-        ],
-    ),
-    (
-        "verification",
-        &[
-            ("id", false),
-            ("identifier", false),
-            ("value", false),
-            ("expiresAt", true),
-            ("createdAt", true),
-            ("updatedAt", true),
-        ],
-    ),
 ];
 
 /// Name of the lock that serialises migrations of one database. `GET_LOCK`

@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Connection as _, PgPool, Row};
 
-use super::{ConnectOptions, ONE_TIME_TOKEN_PREFIX, StorageError, StorageResult, SweepCount, connect_with_retries};
+use super::{
+    ConnectOptions, ONE_TIME_TOKEN_PREFIX, REQUIRED_COLUMNS, StorageError, StorageResult, SweepCount,
+    connect_with_retries,
+};
 use crate::model::{CredentialAccount, Session, SessionWithUser, User, Verification};
 use crate::secret::SessionToken;
 
@@ -44,59 +47,6 @@ const SCHEMA: &[(&str, &str)] = &[
     (
         "verification_identifier_idx",
         r#"CREATE INDEX IF NOT EXISTS "verification_identifier_idx" ON "verification" ("identifier")"#,
-    ),
-];
-
-/// Columns this server reads or writes, per table, and whether each one is
-/// a date.
-const REQUIRED_COLUMNS: &[(&str, &[(&str, bool)])] = &[
-    (
-        "user",
-        &[
-            ("id", false),
-            ("name", false),
-            ("email", false),
-            ("emailVerified", false),
-            ("image", false),
-            ("createdAt", true),
-            ("updatedAt", true),
-        ],
-    ),
-    (
-        "session",
-        &[
-            ("id", false),
-            ("expiresAt", true),
-            ("token", false),
-            ("createdAt", true),
-            ("updatedAt", true),
-            ("ipAddress", false),
-            ("userAgent", false),
-            ("userId", false),
-        ],
-    ),
-    (
-        "account",
-        &[
-            ("id", false),
-            ("accountId", false),
-            ("providerId", false),
-            ("userId", false),
-            ("password", false),
-            ("createdAt", true),
-            ("updatedAt", true),
-        ],
-    ),
-    (
-        "verification",
-        &[
-            ("id", false),
-            ("identifier", false),
-            ("value", false),
-            ("expiresAt", true),
-            ("createdAt", true),
-            ("updatedAt", true),
-        ],
     ),
 ];
 
@@ -232,6 +182,9 @@ impl PostgresStore {
     }
 
     pub(super) async fn find_user_by_email(&self, email: &str) -> StorageResult<Option<(User, Option<String>)>> {
+        if !is_storable(email) {
+            return Ok(None);
+        }
         let sql = format!(
             r#"SELECT {USER_COLUMNS}, (SELECT a."password" FROM "account" a WHERE a."userId" = u."id" AND a."providerId" = 'credential' LIMIT 1) FROM "user" u WHERE u."email" = $1"#
         );
@@ -259,6 +212,9 @@ impl PostgresStore {
     }
 
     pub(super) async fn find_session(&self, token: &str) -> StorageResult<Option<SessionWithUser>> {
+        if !is_storable(token) {
+            return Ok(None);
+        }
         let sql = format!(
             r#"SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."token" = $1"#
         );
@@ -288,6 +244,9 @@ impl PostgresStore {
     }
 
     pub(super) async fn delete_session(&self, token: &str) -> StorageResult<bool> {
+        if !is_storable(token) {
+            return Ok(false);
+        }
         let done = sqlx::query(r#"DELETE FROM "session" WHERE "token" = $1"#)
             .bind(token)
             .execute(&self.pool)
@@ -296,6 +255,9 @@ impl PostgresStore {
     }
 
     pub(super) async fn delete_user_session(&self, user_id: &str, token: &str) -> StorageResult<bool> {
+        if !is_storable(token) {
+            return Ok(false);
+        }
         let done = sqlx::query(r#"DELETE FROM "session" WHERE "token" = $1 AND "userId" = $2"#)
             .bind(token)
             .bind(user_id)
@@ -327,6 +289,9 @@ impl PostgresStore {
     }
 
     pub(super) async fn consume_verification(&self, identifier: &str) -> StorageResult<Vec<Verification>> {
+        if !is_storable(identifier) {
+            return Ok(Vec::new());
+        }
         // A concurrent DELETE of the same row waits for this one to commit,
         // then finds the row gone and returns nothing (READ COMMITTED
         // re-checks the row), so only one caller gets it back.
@@ -375,6 +340,13 @@ impl PostgresStore {
             sessions,
         })
     }
+}
+
+/// Returns whether Postgres can hold `text`. Its `text` type rejects U+0000
+/// with an error, so a lookup key containing it matches no row and is not
+/// sent at all.
+fn is_storable(text: &str) -> bool {
+    !text.contains('\0')
 }
 
 fn read_session(row: &PgRow, start: usize) -> StorageResult<Session> {

@@ -76,10 +76,18 @@ const SESSION_COLUMNS: &str =
     r#"s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId""#;
 const USER_COLUMNS: &str = r#"u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt""#;
 
-/// A pool of connections to one SQLite file.
+/// Connections to one SQLite file: one pool for reads and a pool of one
+/// connection for writes.
+///
+/// SQLite lets one connection write at a time. Writers on several
+/// connections of one process would meet SQLITE_BUSY and wait in SQLite's
+/// busy handler, which sleeps in steps of 1 to 100 ms. With a single write
+/// connection they wait in the pool's queue instead and run as soon as the
+/// previous write ends, while reads run beside them (WAL).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    readers: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -100,25 +108,38 @@ impl SqliteStore {
                     .unwrap_or(MAX_BUSY_TIMEOUT)
                     .min(MAX_BUSY_TIMEOUT),
             );
-        let pool = SqlitePoolOptions::new()
-            .max_connections(options.max_connections)
-            .connect_with(connect)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(connect.clone())
             .await?;
-        Ok(Self { pool })
+        // The write connection counts towards `max_connections`; with a limit
+        // of one, reads share it.
+        let readers = if options.max_connections > 1 {
+            SqlitePoolOptions::new()
+                .max_connections(options.max_connections - 1)
+                .connect_with(connect)
+                .await?
+        } else {
+            writer.clone()
+        };
+        Ok(Self { readers, writer })
     }
 
-    /// Wraps an existing pool.
+    /// Wraps an existing pool, used for reads and writes alike.
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self {
+            readers: pool.clone(),
+            writer: pool,
+        }
     }
 
-    /// Returns the underlying pool.
+    /// Returns the pool that writes go through.
     pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+        &self.writer
     }
 
     pub(super) async fn migrate(&self) -> StorageResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for statement in SCHEMA {
             sqlx::query(statement).execute(&mut *tx).await?;
         }
@@ -139,7 +160,7 @@ impl SqliteStore {
     }
 
     pub(super) async fn create_user(&self, user: &User, account: &CredentialAccount) -> StorageResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
         )
@@ -173,7 +194,7 @@ impl SqliteStore {
         let sql = format!(
             r#"SELECT {USER_COLUMNS}, (SELECT a."password" FROM "account" a WHERE a."userId" = u."id" AND a."providerId" = 'credential' LIMIT 1) FROM "user" u WHERE u."email" = ?"#
         );
-        let row = sqlx::query(&sql).bind(email).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql).bind(email).fetch_optional(&self.readers).await?;
         row.map(|row| Ok((read_user(&row, 0)?, row.try_get::<Option<String>, _>(7)?)))
             .transpose()
     }
@@ -190,7 +211,7 @@ impl SqliteStore {
         .bind(&session.ip_address)
         .bind(&session.user_agent)
         .bind(&session.user_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(StorageError::from_sqlx)?;
         Ok(())
@@ -200,7 +221,7 @@ impl SqliteStore {
         let sql = format!(
             r#"SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."token" = ?"#
         );
-        let row = sqlx::query(&sql).bind(token).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql).bind(token).fetch_optional(&self.readers).await?;
         row.map(|row| {
             Ok(SessionWithUser {
                 session: read_session(&row, 0)?,
@@ -220,7 +241,7 @@ impl SqliteStore {
             .bind(to_text(&expires_at))
             .bind(to_text(&updated_at))
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -228,7 +249,7 @@ impl SqliteStore {
     pub(super) async fn delete_session(&self, token: &str) -> StorageResult<bool> {
         let done = sqlx::query(r#"DELETE FROM "session" WHERE "token" = ?"#)
             .bind(token)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -237,14 +258,14 @@ impl SqliteStore {
         let done = sqlx::query(r#"DELETE FROM "session" WHERE "token" = ? AND "userId" = ?"#)
             .bind(token)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
 
     pub(super) async fn find_user_sessions(&self, user_id: &str, now: DateTime<Utc>) -> StorageResult<Vec<Session>> {
         let sql = format!(r#"SELECT {SESSION_COLUMNS} FROM "session" s WHERE s."userId" = ? ORDER BY s.rowid"#);
-        let rows = sqlx::query(&sql).bind(user_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql).bind(user_id).fetch_all(&self.readers).await?;
         let mut sessions = Vec::with_capacity(rows.len());
         for row in &rows {
             let session = read_session(row, 0)?;
@@ -267,7 +288,7 @@ impl SqliteStore {
         .bind(to_text(&verification.expires_at))
         .bind(to_text(&verification.created_at))
         .bind(to_text(&verification.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -279,7 +300,7 @@ impl SqliteStore {
             r#"DELETE FROM "verification" WHERE "identifier" = ? RETURNING "id", "identifier", "value", "expiresAt", "createdAt""#,
         )
         .bind(identifier)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.writer)
         .await?;
         rows.iter()
             .map(|row| {
@@ -296,16 +317,17 @@ impl SqliteStore {
 
     pub(super) async fn delete_expired(&self, now: DateTime<Utc>, batch: u32) -> StorageResult<SweepCount> {
         let now_text = to_text(&now);
-        let pattern = format!("{ONE_TIME_TOKEN_PREFIX}%");
+        // GLOB, unlike LIKE, is case-sensitive, so other plugins' rows stay.
+        let pattern = format!("{ONE_TIME_TOKEN_PREFIX}*");
         // Bounded batches keep each write transaction short, so a sweep never
         // holds the file lock long enough to stall requests.
         let verifications = sqlx::query(
-            r#"DELETE FROM "verification" WHERE "id" IN (SELECT "id" FROM "verification" WHERE "identifier" LIKE ? AND "expiresAt" < ? LIMIT ?)"#,
+            r#"DELETE FROM "verification" WHERE "id" IN (SELECT "id" FROM "verification" WHERE "identifier" GLOB ? AND "expiresAt" < ? LIMIT ?)"#,
         )
         .bind(&pattern)
         .bind(&now_text)
         .bind(i64::from(batch))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         let sessions = sqlx::query(
@@ -313,7 +335,7 @@ impl SqliteStore {
         )
         .bind(&now_text)
         .bind(i64::from(batch))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(SweepCount {

@@ -63,7 +63,10 @@ mod log_capture {
     /// words do not match by chance.
     pub fn remember(secret: &str) {
         if secret.len() >= 8 && enabled() {
-            SECRETS.lock().unwrap_or_else(|p| p.into_inner()).insert(secret.to_owned());
+            SECRETS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(secret.to_owned());
         }
     }
 
@@ -73,10 +76,15 @@ mod log_capture {
             return;
         }
         let logs = String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
-        assert!(!logs.is_empty(), "log capture is on but nothing was logged; is RUST_LOG set?");
+        assert!(
+            !logs.is_empty(),
+            "log capture is on but nothing was logged; is RUST_LOG set?"
+        );
         let secrets = SECRETS.lock().unwrap_or_else(|p| p.into_inner()).clone();
         for secret in &secrets {
-            let decoded = percent_encoding::percent_decode_str(secret).decode_utf8_lossy().into_owned();
+            let decoded = percent_encoding::percent_decode_str(secret)
+                .decode_utf8_lossy()
+                .into_owned();
             for form in [secret, &decoded] {
                 assert!(
                     !logs.contains(form.as_str()),
@@ -608,7 +616,13 @@ impl Device {
             }
         }
         for line in headers.get_all("set-cookie") {
-            if let Some((_, value)) = line.to_str().unwrap_or_default().split(';').next().and_then(|pair| pair.split_once('=')) {
+            if let Some((_, value)) = line
+                .to_str()
+                .unwrap_or_default()
+                .split(';')
+                .next()
+                .and_then(|pair| pair.split_once('='))
+            {
                 remember_secret(value);
             }
         }

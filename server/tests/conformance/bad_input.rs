@@ -377,6 +377,14 @@ fn cases(token: &str, origin: &str) -> Vec<Case> {
         ),
         case("sign-up with bad email", Method::POST, SIGN_UP, 400, "VALIDATION_ERROR")
             .json(r#"{"name":"a","email":"@@","password":"password1234"}"#),
+        case(
+            "sign-up with NUL in name",
+            Method::POST,
+            SIGN_UP,
+            400,
+            "VALIDATION_ERROR",
+        )
+        .json(r#"{"name":"a\u0000b","email":"nul@example.test","password":"password1234"}"#),
         case("sign-up with duplicate keys", Method::POST, SIGN_UP, 400, "BAD_REQUEST")
             .json(r#"{"name":"a","email":"x@example.test","email":"y@example.test","password":"password1234"}"#),
         // Other routes and paths.
