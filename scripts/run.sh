@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs ott-server with the demo page on an embedded SQLite file.
 #
-# Installs what is missing (the wasm32 target, wasm-pack, the wasm-bindgen
-# CLI, wasm-opt from npm binaryen, the demo's npm package), builds the
-# browser package into pkg/ and the demo page's vendor folder,
+# Installs what is missing: the wasm32 target, wasm-pack, the wasm-bindgen
+# CLI, wasm-opt from npm binaryen and the demo's npm package. Then it builds
+# the browser package into pkg/ and the demo page's vendor folder,
 # builds the server in release mode and starts it on http://127.0.0.1:3000.
 # The database and a generated secret live in ./data/. Extra arguments go to
 # ott-server, for example `scripts/run.sh --listen 127.0.0.1:8080`.
