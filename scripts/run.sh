@@ -22,5 +22,5 @@ scripts/build-demo.sh
 say "building ott-server (release)"
 cargo build --release -p ott-server
 
-say "starting ott-server; open http://127.0.0.1:3000/ and stop with Ctrl-C"
+say "starting ott-server; open the address of its \"listening on\" line (http://127.0.0.1:3000/ by default) and stop with Ctrl-C"
 exec target/release/ott-server "$@"

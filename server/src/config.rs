@@ -88,7 +88,9 @@ pub enum ConfigError {
     MissingDatabase,
     #[error("invalid base URL {url:?}: {reason}")]
     InvalidBaseUrl { url: String, reason: String },
-    #[error("invalid trusted origin {origin:?}: expected scheme://host[:port], such as http://127.0.0.1:5173")]
+    #[error(
+        "invalid trusted origin {origin:?}: expected http:// or https:// with a host and an optional port, such as http://127.0.0.1:5173"
+    )]
     InvalidTrustedOrigin { origin: String },
     #[error("invalid base path {0:?}: it must start with '/' and must not end with '/'")]
     InvalidBasePath(String),

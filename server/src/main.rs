@@ -33,7 +33,7 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err:#}");
+            // Printed once, plainly, so it shows whatever RUST_LOG says.
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
         }
@@ -42,8 +42,13 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
+    let command = cli.command.unwrap_or(Command::Serve);
+    if matches!(command, Command::Serve) {
+        // Settings are checked before the data folder or database is touched.
+        check_settings(&settings)?;
+    }
     let database = open_database(&settings).await?;
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
         Command::Migrate => {
             tracing::info!(database = database.kind(), "migrations applied");
             Ok(())
@@ -66,8 +71,7 @@ async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
     let url = match &settings.database_url {
         Some(url) => url.clone(),
         None => {
-            fs::create_dir_all(&settings.data_dir)
-                .with_context(|| format!("cannot create data folder {}", settings.data_dir.display()))?;
+            create_data_dir(&settings.data_dir)?;
             format!("sqlite://{}", settings.data_dir.join("ott.sqlite").display())
         }
     };
@@ -101,8 +105,7 @@ fn load_secret(settings: &Settings) -> anyhow::Result<ServerSecret> {
             .trim()
             .to_owned()
     } else {
-        fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("cannot create data folder {}", settings.data_dir.display()))?;
+        create_data_dir(&settings.data_dir)?;
         let secret = ott_server::crypto::generate_secret_text(32);
         write_private_file(&path, &secret)?;
         tracing::info!(path = %path.display(), "generated a new secret");
@@ -131,6 +134,48 @@ fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Rejects invalid values of the serve settings with messages in the units
+/// the user typed.
+fn check_settings(settings: &Settings) -> anyhow::Result<()> {
+    if let Some(secret) = &settings.secret {
+        ServerSecret::new(secret.clone()).context("invalid --secret / OTT_SECRET")?;
+        if secret.trim().is_empty() || secret.chars().all(|c| c == secret.chars().next().unwrap_or(' ')) {
+            bail!(
+                "invalid --secret / OTT_SECRET: it repeats one character; use a random value such as `openssl rand -base64 32`"
+            );
+        }
+    }
+    if settings.expires_in <= 0 {
+        bail!(
+            "--expires-in must be a positive number of minutes, got {}",
+            settings.expires_in
+        );
+    }
+    if settings.session_lifetime <= 0 {
+        bail!(
+            "--session-lifetime must be a positive number of seconds, got {}",
+            settings.session_lifetime
+        );
+    }
+    Ok(())
+}
+
+/// Creates the data folder readable by its owner only: it holds the secret
+/// and, by default, the database with session tokens and password hashes.
+fn create_data_dir(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    fs::create_dir_all(path).with_context(|| format!("cannot create data folder {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict data folder {}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn build_auth(settings: &Settings, database: Database, listen: SocketAddr) -> anyhow::Result<Auth> {
     if settings.expires_in <= 0 {
         bail!(
@@ -139,6 +184,16 @@ fn build_auth(settings: &Settings, database: Database, listen: SocketAddr) -> an
         );
     }
     let base_url = settings.base_url.clone().unwrap_or_else(|| format!("http://{listen}"));
+    let mut trusted_origins: Vec<String> = settings
+        .trusted_origins
+        .iter()
+        .filter(|origin| !origin.trim().is_empty())
+        .cloned()
+        .collect();
+    if settings.base_url.is_none() && listen.ip().is_loopback() {
+        // People type localhost as often as 127.0.0.1; both name this server.
+        trusted_origins.push(format!("http://localhost:{}", listen.port()));
+    }
     let store_token = match settings.store_token {
         StoreTokenArg::Plain => StoreToken::Plain,
         StoreTokenArg::Hashed => StoreToken::Hashed,
@@ -148,13 +203,7 @@ fn build_auth(settings: &Settings, database: Database, listen: SocketAddr) -> an
         .database(database)
         .base_url(base_url)
         .base_path(settings.base_path.clone())
-        .trusted_origins(
-            settings
-                .trusted_origins
-                .iter()
-                .filter(|o| !o.trim().is_empty())
-                .cloned(),
-        )
+        .trusted_origins(trusted_origins)
         .session_lifetime(chrono::Duration::seconds(settings.session_lifetime))
         .expires_in(chrono::Duration::minutes(settings.expires_in))
         .disable_client_request(settings.disable_client_request)

@@ -32,11 +32,16 @@ fn named_origin(headers: &HeaderMap) -> Option<String> {
 }
 
 fn check_named(options: &AuthOptions, named: Option<String>) -> Result<(), AuthError> {
-    match named.as_deref() {
+    let result = match named.as_deref() {
         None | Some("null") => Err(AuthError::MissingOrNullOrigin),
         Some(origin) if options.is_trusted_origin(origin) => Ok(()),
         Some(_) => Err(AuthError::InvalidOrigin),
+    };
+    if let Err(err) = &result {
+        // The origin itself is attacker-controlled text and stays out of logs.
+        tracing::info!(code = err.code(), "origin check rejected the request");
     }
+    result
 }
 
 /// Checks a POST that carries a `Cookie` header: it must name a trusted
@@ -103,11 +108,17 @@ pub fn check_session_creating_request(
             }
             Ok(())
         }
-        LoginCheck::RejectUntrusted => match named.as_deref() {
-            Some(origin) if origin != "null" && !options.is_trusted_origin(origin) => Err(AuthError::InvalidOrigin),
-            Some(origin) if origin != "null" => Ok(()),
-            _ if cross_site => Err(AuthError::InvalidOrigin),
-            _ => Ok(()),
-        },
+        LoginCheck::RejectUntrusted => {
+            let result = match named.as_deref() {
+                Some(origin) if origin != "null" && !options.is_trusted_origin(origin) => Err(AuthError::InvalidOrigin),
+                Some(origin) if origin != "null" => Ok(()),
+                _ if cross_site => Err(AuthError::InvalidOrigin),
+                _ => Ok(()),
+            };
+            if result.is_err() {
+                tracing::info!(code = "INVALID_ORIGIN", "origin check rejected the request");
+            }
+            result
+        }
     }
 }

@@ -76,18 +76,21 @@ const SESSION_COLUMNS: &str =
     r#"s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId""#;
 const USER_COLUMNS: &str = r#"u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt""#;
 
-/// Connections to one SQLite file: one pool for reads and a pool of one
-/// connection for writes.
+/// A pool of connections to one SQLite file.
 ///
-/// SQLite lets one connection write at a time. Writers on several
-/// connections of one process would meet SQLITE_BUSY and wait in SQLite's
-/// busy handler, which sleeps in steps of 1 to 100 ms. With a single write
-/// connection they wait in the pool's queue instead and run as soon as the
-/// previous write ends, while reads run beside them (WAL).
+/// [`SqliteStore::connect`] opens a single connection, whatever
+/// [`ConnectOptions::max_connections`] allows, and every statement queues
+/// for it in the pool. SQLite runs one writer at a time: writers on several
+/// connections of one process meet SQLITE_BUSY and wait in SQLite's busy
+/// handler, which sleeps in steps of 1 to 100 ms. Separate read connections
+/// avoid that but must drop their page cache after every write by another
+/// connection. On the generate-and-verify workload (`ott-load`, 2 cores),
+/// one connection took about half the CPU time per request of eight, or of
+/// one write connection beside read connections, at equal or higher
+/// throughput.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    readers: SqlitePool,
-    writer: SqlitePool,
+    pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -95,7 +98,7 @@ impl SqliteStore {
     pub async fn connect(url: &str, options: &ConnectOptions) -> StorageResult<Self> {
         let connect = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
-            // WAL lets readers run beside the single writer.
+            // WAL lets other processes read beside the single writer.
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
@@ -108,38 +111,30 @@ impl SqliteStore {
                     .unwrap_or(MAX_BUSY_TIMEOUT)
                     .min(MAX_BUSY_TIMEOUT),
             );
-        let writer = SqlitePoolOptions::new()
+        let pool = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(connect.clone())
+            // The default pings the connection before every use, a second
+            // round trip to sqlx's connection thread per statement; a
+            // connection to a local file does not go stale as a network
+            // one can.
+            .test_before_acquire(false)
+            .connect_with(connect)
             .await?;
-        // The write connection counts towards `max_connections`; with a limit
-        // of one, reads share it.
-        let readers = if options.max_connections > 1 {
-            SqlitePoolOptions::new()
-                .max_connections(options.max_connections - 1)
-                .connect_with(connect)
-                .await?
-        } else {
-            writer.clone()
-        };
-        Ok(Self { readers, writer })
+        Ok(Self { pool })
     }
 
-    /// Wraps an existing pool, used for reads and writes alike.
+    /// Wraps an existing pool.
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self {
-            readers: pool.clone(),
-            writer: pool,
-        }
+        Self { pool }
     }
 
-    /// Returns the pool that writes go through.
+    /// Returns the underlying pool.
     pub fn pool(&self) -> &SqlitePool {
-        &self.writer
+        &self.pool
     }
 
     pub(super) async fn migrate(&self) -> StorageResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.pool.begin().await?;
         for statement in SCHEMA {
             sqlx::query(statement).execute(&mut *tx).await?;
         }
@@ -160,7 +155,7 @@ impl SqliteStore {
     }
 
     pub(super) async fn create_user(&self, user: &User, account: &CredentialAccount) -> StorageResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
         )
@@ -194,7 +189,7 @@ impl SqliteStore {
         let sql = format!(
             r#"SELECT {USER_COLUMNS}, (SELECT a."password" FROM "account" a WHERE a."userId" = u."id" AND a."providerId" = 'credential' LIMIT 1) FROM "user" u WHERE u."email" = ?"#
         );
-        let row = sqlx::query(&sql).bind(email).fetch_optional(&self.readers).await?;
+        let row = sqlx::query(&sql).bind(email).fetch_optional(&self.pool).await?;
         row.map(|row| Ok((read_user(&row, 0)?, row.try_get::<Option<String>, _>(7)?)))
             .transpose()
     }
@@ -211,7 +206,7 @@ impl SqliteStore {
         .bind(&session.ip_address)
         .bind(&session.user_agent)
         .bind(&session.user_id)
-        .execute(&self.writer)
+        .execute(&self.pool)
         .await
         .map_err(StorageError::from_sqlx)?;
         Ok(())
@@ -221,7 +216,7 @@ impl SqliteStore {
         let sql = format!(
             r#"SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."token" = ?"#
         );
-        let row = sqlx::query(&sql).bind(token).fetch_optional(&self.readers).await?;
+        let row = sqlx::query(&sql).bind(token).fetch_optional(&self.pool).await?;
         row.map(|row| {
             Ok(SessionWithUser {
                 session: read_session(&row, 0)?,
@@ -241,7 +236,7 @@ impl SqliteStore {
             .bind(to_text(&expires_at))
             .bind(to_text(&updated_at))
             .bind(id)
-            .execute(&self.writer)
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
@@ -249,7 +244,7 @@ impl SqliteStore {
     pub(super) async fn delete_session(&self, token: &str) -> StorageResult<bool> {
         let done = sqlx::query(r#"DELETE FROM "session" WHERE "token" = ?"#)
             .bind(token)
-            .execute(&self.writer)
+            .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -258,14 +253,14 @@ impl SqliteStore {
         let done = sqlx::query(r#"DELETE FROM "session" WHERE "token" = ? AND "userId" = ?"#)
             .bind(token)
             .bind(user_id)
-            .execute(&self.writer)
+            .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
     }
 
     pub(super) async fn find_user_sessions(&self, user_id: &str, now: DateTime<Utc>) -> StorageResult<Vec<Session>> {
         let sql = format!(r#"SELECT {SESSION_COLUMNS} FROM "session" s WHERE s."userId" = ? ORDER BY s.rowid"#);
-        let rows = sqlx::query(&sql).bind(user_id).fetch_all(&self.readers).await?;
+        let rows = sqlx::query(&sql).bind(user_id).fetch_all(&self.pool).await?;
         let mut sessions = Vec::with_capacity(rows.len());
         for row in &rows {
             let session = read_session(row, 0)?;
@@ -288,7 +283,7 @@ impl SqliteStore {
         .bind(to_text(&verification.expires_at))
         .bind(to_text(&verification.created_at))
         .bind(to_text(&verification.created_at))
-        .execute(&self.writer)
+        .execute(&self.pool)
         .await?;
         Ok(())
     }
@@ -300,7 +295,7 @@ impl SqliteStore {
             r#"DELETE FROM "verification" WHERE "identifier" = ? RETURNING "id", "identifier", "value", "expiresAt", "createdAt""#,
         )
         .bind(identifier)
-        .fetch_all(&self.writer)
+        .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
@@ -327,7 +322,7 @@ impl SqliteStore {
         .bind(&pattern)
         .bind(&now_text)
         .bind(i64::from(batch))
-        .execute(&self.writer)
+        .execute(&self.pool)
         .await?
         .rows_affected();
         let sessions = sqlx::query(
@@ -335,7 +330,7 @@ impl SqliteStore {
         )
         .bind(&now_text)
         .bind(i64::from(batch))
-        .execute(&self.writer)
+        .execute(&self.pool)
         .await?
         .rows_affected();
         Ok(SweepCount {
