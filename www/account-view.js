@@ -73,7 +73,12 @@ export function setUpAccountView({ client, settings, onSessionEnded }) {
       const added = sessions.filter((session) => !knownSessionIds.has(session.id));
       if (added.length > 0) {
         const names = added.map((session) => describeDevice(session.userAgent)).join(", ");
-        showBanner(`New device signed in: ${names}.`, "success");
+        // A link shown now was most likely the one redeemed, and it works once.
+        const linkNote = link === null ? "" : " The link on this page can no longer be used; make a new one to send again.";
+        if (link !== null) {
+          hideLink();
+        }
+        showBanner(`New device signed in: ${names}.${linkNote}`, "success");
       }
     }
     knownSessionIds = ids;
@@ -199,7 +204,7 @@ export function setUpAccountView({ client, settings, onSessionEnded }) {
     }
     window.clearInterval(countdownTimer);
     countdownTimer = null;
-    byId("transfer-countdown").textContent = "This link has expired. Make a new one to send this session.";
+    byId("transfer-countdown").textContent = "Link expired";
     byId("transfer").classList.add("transfer-expired");
     byId("transfer-qr-expired").hidden = false;
   }

@@ -34,7 +34,7 @@ export function describeAuthError(error, apiOrigin, pageOrigin) {
       return networkMessage(apiOrigin);
     default:
       if (error.status === 429) {
-        return "Too many attempts. Wait a minute and try again.";
+        return "Too many attempts. Wait a few seconds and try again.";
       }
       return fallbackMessage(error);
   }
