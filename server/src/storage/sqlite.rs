@@ -1,11 +1,13 @@
 //! SQLite backend: one file, WAL journal, dates as ISO 8601 text.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Connection as _, Row, SqliteConnection, SqlitePool};
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 use super::dates::{from_text, to_text};
 use super::{ConnectOptions, ONE_TIME_TOKEN_PREFIX, StorageError, StorageResult, SweepCount};
@@ -76,25 +78,31 @@ const SESSION_COLUMNS: &str =
     r#"s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId""#;
 const USER_COLUMNS: &str = r#"u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt""#;
 
-/// A pool of connections to one SQLite file.
+/// One SQLite file, whose statements run one at a time on a single
+/// connection.
 ///
-/// [`SqliteStore::connect`] opens a single connection, whatever
-/// [`ConnectOptions::max_connections`] allows, and every statement queues
-/// for it in the pool. SQLite runs one writer at a time: writers on several
-/// connections of one process meet SQLITE_BUSY and wait in SQLite's busy
-/// handler, which sleeps in steps of 1 to 100 ms. Separate read connections
-/// avoid that but must drop their page cache after every write by another
-/// connection. On the generate-and-verify workload (`ott-load`, 2 cores),
-/// one connection took about half the CPU time per request of eight, or of
-/// one write connection beside read connections, at equal or higher
-/// throughput.
+/// SQLite runs one writer at a time. Writers on several connections of one
+/// process meet SQLITE_BUSY and wait in SQLite's busy handler, which sleeps
+/// in steps of 1 to 100 ms. Separate read connections avoid that, but they
+/// must drop their page cache after every write by another connection. The
+/// connection is held outside the pool because sqlx 0.8's pool pings a
+/// connection each time it is returned (and by default when it is
+/// acquired), one more round trip to sqlx's connection thread per ping. On
+/// the generate-and-verify workload of `ott-load` (2 cores, C = 8 and 32),
+/// this took about half the CPU time per request of a pool of eight
+/// connections, at higher throughput.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Taken out of `pool` on first use.
+    connection: Arc<Mutex<Option<SqliteConnection>>>,
 }
 
 impl SqliteStore {
     /// Opens (and creates when missing) the database file named by `url`.
+    ///
+    /// One connection is opened, whatever [`ConnectOptions::max_connections`]
+    /// allows.
     pub async fn connect(url: &str, options: &ConnectOptions) -> StorageResult<Self> {
         let connect = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -113,28 +121,46 @@ impl SqliteStore {
             );
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
-            // The default pings the connection before every use, a second
-            // round trip to sqlx's connection thread per statement; a
-            // connection to a local file does not go stale as a network
-            // one can.
-            .test_before_acquire(false)
             .connect_with(connect)
             .await?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
-    /// Wraps an existing pool.
+    /// Wraps an existing pool. The store takes one connection out of it on
+    /// first use and runs all its statements there.
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            connection: Arc::new(Mutex::new(None)),
+        }
     }
 
-    /// Returns the underlying pool.
+    /// Returns the pool the store was built from. Statements run on it use
+    /// a connection other than the store's own.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
+    /// Locks the store's connection, taking it out of the pool on first use.
+    ///
+    /// NOTE: the connection is never replaced. A local file does not drop a
+    /// connection as a network peer can. Only a panic in sqlx's connection
+    /// thread would leave it unusable, until the process restarts.
+    async fn connection(&self) -> StorageResult<MappedMutexGuard<'_, SqliteConnection>> {
+        let mut slot = self.connection.lock().await;
+        if slot.is_none() {
+            // Detached, it no longer counts against the pool's size.
+            *slot = Some(self.pool.acquire().await?.detach());
+        }
+        Ok(MutexGuard::map(slot, |slot| match slot {
+            Some(connection) => connection,
+            None => unreachable!("the connection was stored above"),
+        }))
+    }
+
     pub(super) async fn migrate(&self) -> StorageResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await?;
         for statement in SCHEMA {
             sqlx::query(statement).execute(&mut *tx).await?;
         }
@@ -155,7 +181,8 @@ impl SqliteStore {
     }
 
     pub(super) async fn create_user(&self, user: &User, account: &CredentialAccount) -> StorageResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await?;
         sqlx::query(
             r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
         )
@@ -189,7 +216,10 @@ impl SqliteStore {
         let sql = format!(
             r#"SELECT {USER_COLUMNS}, (SELECT a."password" FROM "account" a WHERE a."userId" = u."id" AND a."providerId" = 'credential' LIMIT 1) FROM "user" u WHERE u."email" = ?"#
         );
-        let row = sqlx::query(&sql).bind(email).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(email)
+            .fetch_optional(&mut *self.connection().await?)
+            .await?;
         row.map(|row| Ok((read_user(&row, 0)?, row.try_get::<Option<String>, _>(7)?)))
             .transpose()
     }
@@ -206,7 +236,7 @@ impl SqliteStore {
         .bind(&session.ip_address)
         .bind(&session.user_agent)
         .bind(&session.user_id)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await
         .map_err(StorageError::from_sqlx)?;
         Ok(())
@@ -216,7 +246,10 @@ impl SqliteStore {
         let sql = format!(
             r#"SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."token" = ?"#
         );
-        let row = sqlx::query(&sql).bind(token).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(token)
+            .fetch_optional(&mut *self.connection().await?)
+            .await?;
         row.map(|row| {
             Ok(SessionWithUser {
                 session: read_session(&row, 0)?,
@@ -236,7 +269,7 @@ impl SqliteStore {
             .bind(to_text(&expires_at))
             .bind(to_text(&updated_at))
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -244,7 +277,7 @@ impl SqliteStore {
     pub(super) async fn delete_session(&self, token: &str) -> StorageResult<bool> {
         let done = sqlx::query(r#"DELETE FROM "session" WHERE "token" = ?"#)
             .bind(token)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -253,14 +286,17 @@ impl SqliteStore {
         let done = sqlx::query(r#"DELETE FROM "session" WHERE "token" = ? AND "userId" = ?"#)
             .bind(token)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(done.rows_affected() > 0)
     }
 
     pub(super) async fn find_user_sessions(&self, user_id: &str, now: DateTime<Utc>) -> StorageResult<Vec<Session>> {
         let sql = format!(r#"SELECT {SESSION_COLUMNS} FROM "session" s WHERE s."userId" = ? ORDER BY s.rowid"#);
-        let rows = sqlx::query(&sql).bind(user_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(user_id)
+            .fetch_all(&mut *self.connection().await?)
+            .await?;
         let mut sessions = Vec::with_capacity(rows.len());
         for row in &rows {
             let session = read_session(row, 0)?;
@@ -283,7 +319,7 @@ impl SqliteStore {
         .bind(to_text(&verification.expires_at))
         .bind(to_text(&verification.created_at))
         .bind(to_text(&verification.created_at))
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }
@@ -295,7 +331,7 @@ impl SqliteStore {
             r#"DELETE FROM "verification" WHERE "identifier" = ? RETURNING "id", "identifier", "value", "expiresAt", "createdAt""#,
         )
         .bind(identifier)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|row| {
@@ -322,7 +358,7 @@ impl SqliteStore {
         .bind(&pattern)
         .bind(&now_text)
         .bind(i64::from(batch))
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?
         .rows_affected();
         let sessions = sqlx::query(
@@ -330,7 +366,7 @@ impl SqliteStore {
         )
         .bind(&now_text)
         .bind(i64::from(batch))
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?
         .rows_affected();
         Ok(SweepCount {
