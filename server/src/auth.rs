@@ -15,7 +15,7 @@ use crate::model::{Session, SessionWithUser, User, Verification};
 use crate::secret::{OneTimeToken, SessionToken};
 use crate::storage::{Database, ONE_TIME_TOKEN_PREFIX};
 
-/// Longest one-time token that is looked up. Longer values are rejected
+/// Maximum length of a one-time token that is looked up. Longer values are rejected
 /// before any hashing or query.
 pub const MAX_ONE_TIME_TOKEN_LEN: usize = 256;
 
@@ -43,9 +43,7 @@ impl std::fmt::Debug for Auth {
 /// State of the session a request names.
 #[derive(Debug, Clone)]
 pub enum SessionLookup {
-    /// The request carries no session credentials.
-    Anonymous,
-    /// The cookie's signature does not verify, or no session has the token.
+    /// No session has the token.
     Unknown,
     /// The session exists but is past its expiry.
     Expired(SessionWithUser),
@@ -79,17 +77,17 @@ impl Auth {
         }
     }
 
-    /// The settings this service was built with.
+    /// Returns the settings this service was built with.
     pub fn options(&self) -> &AuthOptions {
         &self.inner.options
     }
 
-    /// The database pool.
+    /// Returns the database pool.
     pub fn database(&self) -> &Database {
         &self.inner.database
     }
 
-    /// The current instant of this service's clock.
+    /// Returns the current instant of this service's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
@@ -174,7 +172,7 @@ impl Auth {
         match self.lookup_session(session_token.expose(), self.now()).await? {
             SessionLookup::Valid(session) => self.generate_one_time_token(&session).await,
             SessionLookup::Expired(_) => Err(AuthError::SessionExpired),
-            SessionLookup::Anonymous | SessionLookup::Unknown => Err(AuthError::SessionNotFound),
+            SessionLookup::Unknown => Err(AuthError::SessionNotFound),
         }
     }
 
@@ -206,7 +204,7 @@ impl Auth {
         let found = match self.lookup_session(row.value.expose(), now).await? {
             SessionLookup::Valid(found) => found,
             SessionLookup::Expired(_) => return Err(AuthError::SessionExpired),
-            SessionLookup::Anonymous | SessionLookup::Unknown => return Err(AuthError::SessionNotFound),
+            SessionLookup::Unknown => return Err(AuthError::SessionNotFound),
         };
         if !options.create_session {
             return Ok(Redemption {

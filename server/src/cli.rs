@@ -17,7 +17,7 @@ pub struct Cli {
     pub settings: Settings,
 }
 
-/// What the binary does. Without a subcommand it serves.
+/// Subcommand of the binary. Without one it serves.
 #[derive(Debug, Clone, Copy, Subcommand)]
 pub enum Command {
     /// Serve HTTP (the default).
@@ -28,12 +28,12 @@ pub enum Command {
     Cleanup,
 }
 
-/// What the `verification` table stores for a one-time token.
+/// Storage form of a one-time token in the `verification` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StoreTokenArg {
     /// The token itself.
     Plain,
-    /// base64url(SHA-256(token)), so the database never holds a usable token.
+    /// base64url(SHA-256(token)), so the database never contains a usable token.
     Hashed,
 }
 
@@ -90,11 +90,11 @@ pub struct Settings {
           default_value_t = true, default_missing_value = "true", global = true)]
     pub create_session: bool,
 
-    /// What the verification table stores for a token.
+    /// Storage form of a token in the verification table.
     #[arg(long, env = "OTT_STORE_TOKEN", value_enum, default_value_t = StoreTokenArg::Plain, global = true)]
     pub store_token: StoreTokenArg,
 
-    /// Redemption answers with JSON only and sets no cookie.
+    /// Redemption responds with JSON only and sets no cookie.
     #[arg(long, env = "OTT_DISABLE_SET_SESSION_COOKIE", action = ArgAction::Set, num_args = 0..=1,
           default_value_t = false, default_missing_value = "true", global = true)]
     pub disable_set_session_cookie: bool,
@@ -142,7 +142,7 @@ pub struct Settings {
     #[arg(long, env = "OTT_PKG_DIR", default_value = "pkg", global = true)]
     pub pkg_dir: PathBuf,
 
-    /// Where rate-limit counters live: memory (one process), database
+    /// Storage of rate-limit counters: memory (one process), database
     /// (shared by replicas) or off (benchmarks and load tests).
     #[arg(long, env = "OTT_RATE_LIMIT", default_value = "memory", global = true)]
     pub rate_limit: RateLimitStore,

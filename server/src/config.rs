@@ -28,7 +28,7 @@ pub enum StoreToken {
     #[default]
     Plain,
     /// base64url without padding of SHA-256 over the token, so the database
-    /// never holds a usable token.
+    /// never contains a usable token.
     Hashed,
     /// The output of a custom function.
     Custom(TokenHasher),
@@ -68,7 +68,7 @@ pub enum SameSite {
 }
 
 impl SameSite {
-    /// The attribute's value.
+    /// Returns the attribute's value.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Strict => "Strict",
@@ -177,7 +177,7 @@ impl AuthOptions {
         self.base_url.origin().ascii_serialization()
     }
 
-    /// Whether `origin` (an `Origin` header value) is trusted.
+    /// Returns whether `origin` (an `Origin` header value) is trusted.
     pub fn is_trusted_origin(&self, origin: &str) -> bool {
         origin == self.base_origin() || self.trusted_origins.iter().any(|trusted| trusted == origin)
     }

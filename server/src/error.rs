@@ -50,7 +50,7 @@ pub enum AuthError {
     ClientRequestsDisabled,
     #[error("Method not allowed")]
     MethodNotAllowed,
-    /// `POST /get-session`, answered as Better Auth answers it without its
+    /// `POST /get-session`, rejected as Better Auth rejects it without its
     /// deferred session refresh.
     #[error("POST method requires deferSessionRefresh to be enabled in session config")]
     PostSessionNotEnabled,

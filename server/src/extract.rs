@@ -42,7 +42,7 @@ impl CurrentSession {
     ///
     /// Fails only when the database does.
     pub async fn resolve(headers: &HeaderMap, auth: &Auth) -> Result<RequestSession, AuthError> {
-        let TokenSource::Token { token, .. } = read_session_token(headers, auth.options()) else {
+        let TokenSource::Token { token } = read_session_token(headers, auth.options()) else {
             return Ok(RequestSession::Absent);
         };
         Ok(match auth.lookup_session(&token, auth.now()).await? {

@@ -33,7 +33,7 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            // Printed once, plainly, so it shows whatever RUST_LOG says.
+            // Printed once, plainly, so it appears whatever RUST_LOG filters.
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
         }
@@ -43,7 +43,7 @@ async fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
     let command = cli.command.unwrap_or(Command::Serve);
-    if matches!(command, Command::Serve) {
+    if matches!(command, Command::Serve | Command::Cleanup) {
         // Settings are checked before the data folder or database is touched.
         check_settings(&settings)?;
     }
@@ -134,7 +134,7 @@ fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rejects invalid values of the serve settings with messages in the units
+/// Rejects invalid values of the serve and cleanup settings with messages in the units
 /// the user typed.
 fn check_settings(settings: &Settings) -> anyhow::Result<()> {
     if let Some(secret) = &settings.secret {
@@ -160,7 +160,7 @@ fn check_settings(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates the data folder readable by its owner only: it holds the secret
+/// Creates the data folder readable by its owner only, because it contains the secret
 /// and, by default, the database with session tokens and password hashes.
 fn create_data_dir(path: &Path) -> anyhow::Result<()> {
     if path.exists() {
@@ -177,12 +177,6 @@ fn create_data_dir(path: &Path) -> anyhow::Result<()> {
 }
 
 fn build_auth(settings: &Settings, database: Database, listen: SocketAddr) -> anyhow::Result<Auth> {
-    if settings.expires_in <= 0 {
-        bail!(
-            "--expires-in must be a positive number of minutes, got {}",
-            settings.expires_in
-        );
-    }
     let base_url = settings.base_url.clone().unwrap_or_else(|| format!("http://{listen}"));
     let mut trusted_origins: Vec<String> = settings
         .trusted_origins

@@ -43,7 +43,7 @@ impl Server {
         format!("http://127.0.0.1:{}/api/auth{path}", self.port)
     }
 
-    /// Polls `/ok` until the server answers; gives up after about 20 s.
+    /// Polls `/ok` until the server responds, giving up after about 20 s.
     async fn wait_ready(&self, client: &reqwest::Client) {
         for attempt in 0..400 {
             if let Ok(reply) = client.get(self.url("/ok")).send().await {
@@ -60,9 +60,9 @@ impl Server {
 /// What the load loop saw.
 #[derive(Default)]
 struct Observed {
-    /// Tokens whose verify answered 200.
+    /// Tokens whose verify returned 200.
     redeemed: Vec<String>,
-    /// Session tokens handed out by those answers.
+    /// Session tokens handed out by those responses.
     sessions: Vec<String>,
 }
 

@@ -1,5 +1,5 @@
 //! Property test: arbitrary request bodies, cookies and headers never make
-//! the server panic or answer 5xx, and never redeem the live token.
+//! the server panic or respond with 5xx, and never redeem the live token.
 
 mod common;
 

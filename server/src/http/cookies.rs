@@ -88,7 +88,7 @@ pub enum TokenSource {
     /// A session cookie whose signature does not verify.
     BadCookie,
     /// A session token from a verified cookie or a bearer header.
-    Token { token: String, from_bearer: bool },
+    Token { token: String },
 }
 
 /// Returns the value of cookie `name` from every `Cookie` header.
@@ -124,19 +124,13 @@ pub fn is_dont_remember(headers: &HeaderMap, options: &AuthOptions) -> bool {
 pub fn read_session_token(headers: &HeaderMap, options: &AuthOptions) -> TokenSource {
     if options.bearer {
         if let Some(token) = read_bearer(headers, options) {
-            return TokenSource::Token {
-                token,
-                from_bearer: true,
-            };
+            return TokenSource::Token { token };
         }
     }
     match find_cookie(headers, &session_cookie_name(options)) {
         None => TokenSource::None,
         Some(raw) => match decode_signed(options, &raw) {
-            Some(token) => TokenSource::Token {
-                token,
-                from_bearer: false,
-            },
+            Some(token) => TokenSource::Token { token },
             None => TokenSource::BadCookie,
         },
     }

@@ -17,7 +17,7 @@ const MAX_USER_AGENT_CHARS: usize = 512;
 /// peer.
 #[derive(Debug, Clone, Default)]
 pub struct ClientMeta {
-    /// Stored with a new session: the `X-Forwarded-For` value when it holds
+    /// Stored with a new session: the `X-Forwarded-For` value when it contains
     /// exactly one valid IP address, else empty, as Better Auth 1.7.29 records it.
     pub ip_address: Option<String>,
     /// Stored with a new session: the `User-Agent`, or empty.

@@ -211,7 +211,7 @@ pub async fn sign_out(State(auth): State<Auth>, headers: HeaderMap, body: Bytes)
     // The body is ignored, but a malformed one is still rejected.
     parse_body(&headers, &body)?;
     check_cookie_request(&headers, auth.options())?;
-    if let TokenSource::Token { token, .. } = read_session_token(&headers, auth.options()) {
+    if let TokenSource::Token { token } = read_session_token(&headers, auth.options()) {
         auth.database().delete_session(&token).await?;
     }
     let mut response = Json(SignOutBody { success: true }).into_response();

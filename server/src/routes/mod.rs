@@ -38,7 +38,7 @@ pub(crate) fn router(auth: Auth) -> Router {
         };
         axum::middleware::from_fn_with_state(limiter, rate_limit::enforce)
     };
-    // GET routes answer GET only. axum runs the GET handler for HEAD unless
+    // GET routes accept GET only. axum runs the GET handler for HEAD unless
     // a HEAD handler exists, and a HEAD on generate would then store a token
     // nobody receives.
     let token_route = || axum::middleware::map_response(no_store);

@@ -13,7 +13,7 @@ use crate::error::AuthError;
 use crate::http::cookies::set_session_cookie;
 use crate::model::{Session, SessionWithUser, User};
 
-/// How a response hands a session to the client.
+/// Description of the session a response hands to the client.
 pub struct SessionGrant<'a> {
     pub session: &'a Session,
     pub user: &'a User,

@@ -27,7 +27,7 @@ pub struct GetSessionQuery {
     disable_refresh: Option<String>,
 }
 
-/// `get-session` answers are never cached, as in Better Auth.
+/// Marks a `get-session` response as never cached, as Better Auth does.
 fn no_cache(mut response: Response) -> Response {
     response
         .headers_mut()
@@ -50,7 +50,7 @@ pub async fn get_session(
 ) -> Result<Response, AuthError> {
     let options = auth.options();
     // A cookie with a bad signature is ignored, not deleted.
-    let TokenSource::Token { token, .. } = read_session_token(&headers, options) else {
+    let TokenSource::Token { token } = read_session_token(&headers, options) else {
         return Ok(null_response(&auth, false));
     };
     let now = auth.now();
@@ -60,7 +60,7 @@ pub async fn get_session(
             auth.database().delete_session(found.session.token.expose()).await?;
             return Ok(null_response(&auth, true));
         }
-        SessionLookup::Anonymous | SessionLookup::Unknown => return Ok(null_response(&auth, true)),
+        SessionLookup::Unknown => return Ok(null_response(&auth, true)),
     };
 
     // Extended once a day: when `updateAge` has passed since the expiry was
@@ -116,8 +116,8 @@ pub async fn revoke_session(State(auth): State<Auth>, headers: HeaderMap, body: 
         RequestSession::Live(current) => current,
         RequestSession::Absent | RequestSession::Stale => return Err(AuthError::Unauthorized),
     };
-    // Only the caller's own sessions are deleted; another user's token, or an
-    // unknown one, gets the same answer and changes nothing.
+    // Only the caller's own sessions are deleted. Another user's token, or an
+    // unknown one, gets the same response and changes nothing.
     auth.database().delete_user_session(&current.user.id, token).await?;
     let mut response = Json(StatusBody { status: true }).into_response();
     if current.session.token.constant_time_eq(token) {

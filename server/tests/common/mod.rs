@@ -119,7 +119,7 @@ fn remember_json_secrets(value: &Value) {
 /// The secret of the wire contract's test vectors.
 pub const SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
 
-/// A fixed start instant, so dates in assertions are predictable.
+/// Returns a fixed start instant, so dates in assertions are predictable.
 pub fn start_instant() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0)
         .single()
@@ -221,7 +221,7 @@ impl TestDatabase {
         }
     }
 
-    /// A pool for assertions that read the database directly.
+    /// Opens a pool for assertions that read the database directly.
     pub async fn pool(&self) -> AnyPool {
         sqlx::any::install_default_drivers();
         sqlx::pool::PoolOptions::new()
@@ -523,7 +523,7 @@ impl Reply {
             .map(|value| value.to_str().expect("ASCII header").to_owned())
     }
 
-    /// Asserts an error answer: status, body `{message, code}` exactly.
+    /// Asserts an error response: status, body `{message, code}` exactly.
     #[track_caller]
     pub fn assert_error(&self, status: u16, code: &str, message: &str) {
         assert_eq!(self.status, status, "unexpected status; body: {}", self.text);

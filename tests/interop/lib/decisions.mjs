@@ -277,7 +277,7 @@ function preflight(ba, ours) {
 }
 
 /**
- * HEAD on a GET route. Better Auth answers 404. We answer 405 with
+ * HEAD on a GET route. Better Auth returns 404. We return 405 with
  * `Allow: GET` and never run the GET handler, so a HEAD on generate stores
  * no token (the step's facts compare that count on both sides).
  */
@@ -290,7 +290,7 @@ function headRequest(ba, ours) {
 
 /**
  * `GET /error`. Better Auth serves an HTML error page for its OAuth
- * redirects. This server has no OAuth flows and answers the path like any
+ * redirects. This server has no OAuth flows and treats the path like any
  * unknown one: 404 with a JSON body.
  */
 function noErrorPage(ba, ours) {
